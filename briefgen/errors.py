@@ -1,0 +1,85 @@
+"""One error hierarchy for every stage of the pipeline.
+
+Every error a user can cause knows where it came from: the file, and where
+there is one, the line, column and field path.  ``str(error)`` is the one
+line the command line prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; line and column are 1-based."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where, which field, what and why."""
+
+    location: Location
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        field = f" {self.field}:" if self.field else ""
+        return f"{self.location}:{field} {self.message}"
+
+
+class BriefgenError(Exception):
+    """Root of every error briefgen raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(Location("briefgen"), "", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, file: str, message: str, *, line: int | None = None,
+           column: int | None = None, field: str = "") -> "BriefgenError":
+        return cls(Problem(Location(str(file), line, column), field, message))
+
+
+class DataError(BriefgenError):
+    """The YAML data is malformed or does not fit the model."""
+
+
+class TemplateError(BriefgenError):
+    """A template is missing, malformed, or failed while rendering."""
+
+
+class MarkupError(BriefgenError):
+    """The Markdown a template produced cannot become a block tree."""
+
+
+class RenderError(BriefgenError):
+    """A renderer cannot turn the block tree into a document."""
+
+
+class GlyphError(RenderError):
+    """The text uses a character that no configured font can draw."""
+
+
+class UsageError(BriefgenError):
+    """The command line or API was called with arguments that make no sense."""
+
+    exit_code = 2

@@ -1,0 +1,254 @@
+"""YAML file -> validated ``Brief``, every problem collected with its location."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydantic
+
+from . import yamlsource
+from .audiences import BUILTIN_AUDIENCES
+from .errors import DataError, Location, Problem
+from .model import Brief
+from .yamlsource import AmbiguousScalar, Located, dotted
+
+PATTERN_MEANINGS = {
+    "^[a-z0-9]": "an id of lowercase letters, digits and hyphens",
+    "^#[0-9A-Fa-f]{6}$": 'a colour written "#RRGGBB" (in quotes)',
+    "^(https?://|mailto:)": "an http(s) or mailto address without spaces",
+    "^[a-z]{2}": "a language tag such as en-GB",
+}
+
+
+@dataclass(frozen=True)
+class LoadedBrief:
+    """A validated brief and where each of its values was written."""
+
+    path: Path
+    brief: Brief
+    located: Located
+
+    def locate(self, path: tuple) -> Location:
+        return self.located.locate(path)
+
+
+def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
+               max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> LoadedBrief:
+    """Read and validate one brief file; raise ``DataError`` listing every problem."""
+    path = Path(path)
+    text = _read(path, max_bytes)
+    try:
+        located = yamlsource.load(text, str(path))
+    except yamlsource.YamlProblems as error:
+        raise DataError(error.problems) from None
+    brief = _validate(located)
+    problems = check_references(brief, located, set(audiences))
+    if problems:
+        raise DataError(problems)
+    return LoadedBrief(path, brief, located)
+
+
+def _read(path: Path, max_bytes: int) -> str:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DataError.at(str(path), f"found a file of {size} bytes, expected at most "
+                                          f"{max_bytes} (the input size limit)")
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise DataError.at(str(path), "no such file") from None
+    except UnicodeDecodeError as error:
+        raise DataError.at(str(path), f"found bytes that are not UTF-8 at offset {error.start}, "
+                                      "expected UTF-8 text") from None
+    except OSError as error:
+        raise DataError.at(str(path), f"cannot read the file: {error.strerror}") from None
+
+
+def _validate(located: Located) -> Brief:
+    if not isinstance(located.value, dict):
+        raise DataError([Problem(located.locate(()), "",
+                                 "found a single value, expected a mapping of brief fields")])
+    data = dict(located.value)
+    data.setdefault("id", Path(located.file).stem)
+    try:
+        return Brief.model_validate(data)
+    except pydantic.ValidationError as error:
+        raise DataError([_problem(located, e) for e in error.errors()]) from None
+
+
+def _problem(located: Located, error: dict) -> Problem:
+    path = tuple(p for p in error["loc"] if not _is_branch_label(p))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return Problem(located.locate(path, prefer_key=True), dotted(path),
+                       f"found the unknown key '{path[-1]}', expected {_known_keys(path)}")
+    return Problem(located.locate(path), dotted(path), _message(kind, error))
+
+
+def _is_branch_label(part: object) -> bool:
+    """Pydantic names union and validator branches in ``loc``; they are not fields."""
+    return isinstance(part, str) and (part.startswith(("function-", "tuple[")) or
+                                      part in ("str", "list", "dict", "Rich"))
+
+
+def _message(kind: str, error: dict) -> str:
+    found = _describe(error.get("input"))
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "found nothing, expected a value (this field is required)"
+    if kind == "ambiguous_scalar":
+        return (f"found unquoted {error['input']}, which YAML reads as "
+                f"{error['input'].reading}, expected text: put it in quotes")
+    if kind == "string_pattern_mismatch":
+        return f"found {found}, expected {_pattern_meaning(ctx.get('pattern', ''))}"
+    if kind == "literal_error":
+        return f"found {found}, expected one of {ctx.get('expected')}"
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), (list, tuple, str)):
+        return f"found {found}, expected {error['msg'].lower().replace('should have', '')}"
+    if kind.startswith("date"):
+        return f"found {found}, expected a date written YYYY-MM-DD"
+    if kind in ("string_type", "model_type", "dict_type", "tuple_type", "list_type"):
+        expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
+        return f"found {found}, expected {expected.get(kind, 'a list')}"
+    if kind in ("unsafe_character", "rich_text", "row_width"):
+        return error["msg"]
+    return f"found {found}, expected: {error['msg']}"
+
+
+def _pattern_meaning(pattern: str) -> str:
+    for prefix, meaning in PATTERN_MEANINGS.items():
+        if pattern.startswith(prefix):
+            return meaning
+    return f"text matching {pattern}"
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "an empty list" if not value else f"a list of {len(value)}"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _known_keys(path: tuple) -> str:
+    """The keys the model allows where an unknown one was found."""
+    model = _model_at(Brief, path[:-1])
+    if model is None:
+        return "no such key"
+    names = list(model.model_fields)
+    close = difflib.get_close_matches(str(path[-1]), names, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"one of {', '.join(names)}{hint}"
+
+
+def _model_at(model: type, path: tuple) -> type | None:
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+        if model is None:
+            return None
+    return model
+
+
+def _inner_model(annotation: object) -> type | None:
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _inner_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
+# ----------------------------------------------------------- cross references
+
+def check_references(brief: Brief, located: Located, audiences: set[str]) -> list[Problem]:
+    """What the model alone cannot see: ids that must exist, be unique, or be declared."""
+    problems: list[Problem] = []
+    source_ids = {s.id for s in brief.sources}
+
+    def report(path: tuple, message: str) -> None:
+        problems.append(Problem(located.locate(path), dotted(path), message))
+
+    for path, ids in _citations(brief):
+        for index, source_id in enumerate(ids):
+            if source_id not in source_ids:
+                report(path + (index,), f"found the unknown source id '{source_id}', expected "
+                                        f"one of the ids under sources: {_listing(source_ids)}")
+    for path, names in _audience_lists(brief):
+        for index, name in enumerate(names):
+            if name not in audiences:
+                report(path + (index,), f"found the unknown audience '{name}', expected one of "
+                                        f"{_listing(audiences)}")
+    for path, ident in _duplicates(brief):
+        report(path, f"found the id '{ident}' a second time, expected every id to be unique")
+    problems.extend(_status_problems(brief, located))
+    return problems
+
+
+def _listing(names: set[str]) -> str:
+    return ", ".join(sorted(names)) or "(none declared)"
+
+
+def _point_paths(points: tuple, path: tuple):
+    for index, point in enumerate(points):
+        yield path + (index,), point
+        yield from _point_paths(point.points, path + (index, "points"))
+
+
+def _citations(brief: Brief):
+    for s_index, section in enumerate(brief.sections):
+        base = ("sections", s_index)
+        for path, point in _point_paths(section.points, base + ("points",)):
+            yield path + ("sources",), point.sources
+        for t_index, table in enumerate(section.tables):
+            yield base + ("tables", t_index, "sources"), table.sources
+
+
+def _audience_lists(brief: Brief):
+    yield ("default_audiences",), brief.default_audiences
+    for s_index, section in enumerate(brief.sections):
+        base = ("sections", s_index)
+        yield base + ("audiences",), section.audiences or ()
+        for path, point in _point_paths(section.points, base + ("points",)):
+            yield path + ("audiences",), point.audiences or ()
+        for t_index, table in enumerate(section.tables):
+            yield base + ("tables", t_index, "audiences"), table.audiences or ()
+
+
+def _duplicates(brief: Brief):
+    seen: Counter = Counter()
+    places = [(("sources", i, "id"), s.id) for i, s in enumerate(brief.sources)]
+    for s_index, section in enumerate(brief.sections):
+        places += [(("sections", s_index, "tables", t, "id"), table.id)
+                   for t, table in enumerate(section.tables)]
+    for path, ident in places:
+        seen[ident] += 1
+        if seen[ident] == 2:
+            yield path, ident
+
+
+def _status_problems(brief: Brief, located: Located):
+    declared = set(brief.statuses)
+    for s_index, section in enumerate(brief.sections):
+        for t_index, table in enumerate(section.tables):
+            for column in table.status_columns():
+                for r_index, row in enumerate(table.rows):
+                    value = row[column].plain()
+                    if value not in declared:
+                        path = ("sections", s_index, "tables", t_index, "rows", r_index, column)
+                        yield Problem(located.locate(path), dotted(path),
+                                      f"found the status '{value}', expected one of the "
+                                      f"statuses declared at the top: {_listing(declared)}")
+

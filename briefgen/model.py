@@ -1,0 +1,143 @@
+"""The domain: a brief and everything in it, as typed, validated values.
+
+The YAML a person edits is checked once, here, against these models.  After
+that every stage works on typed values, never on dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      field_validator, model_validator)
+from pydantic_core import PydanticCustomError
+
+from . import richtext
+
+SECTION_KINDS = ("findings", "implications", "recommendations", "outlook")
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+COLOUR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous),
+                      AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_strip),
+                      Field(min_length=1)]
+RichText = Annotated[richtext.Rich, BeforeValidator(richtext.parse)]
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+Colour = Annotated[str, Field(pattern=COLOUR_PATTERN)]
+
+
+class Strict(BaseModel):
+    """Base of every model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Author(Strict):
+    name: PlainText
+    role: PlainText | None = None
+
+
+class Source(Strict):
+    id: Identifier
+    title: PlainText
+    publisher: PlainText
+    date: dt.date | None = None
+    url: Annotated[str, Field(pattern=richtext.URL_PATTERN.pattern)] | None = None
+
+
+class Visible(Strict):
+    """Anything that may be shown to some audiences and hidden from others."""
+
+    audiences: tuple[Identifier, ...] | None = None
+
+    def shown_to(self, audience: str, inherited: tuple[str, ...]) -> bool:
+        allowed = self.audiences if self.audiences is not None else inherited
+        return audience in allowed
+
+
+class Point(Visible):
+    text: RichText
+    sources: tuple[Identifier, ...] = ()
+    points: tuple["Point", ...] = ()
+
+
+class Column(Strict):
+    name: PlainText
+    status: bool = False
+    align: Literal["left", "right", "centre"] = "left"
+
+
+def _column(value: object) -> object:
+    """A column is written as its name, or as a mapping when it needs options."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+class Table(Visible):
+    id: Identifier
+    caption: PlainText
+    columns: tuple[Annotated[Column, BeforeValidator(_column)], ...] = Field(min_length=1)
+    rows: tuple[tuple[RichText, ...], ...] = Field(min_length=1)
+    sources: tuple[Identifier, ...] = ()
+    note: RichText | None = None
+
+    @model_validator(mode="after")
+    def _rows_fit_columns(self) -> "Table":
+        width = len(self.columns)
+        for index, row in enumerate(self.rows):
+            if len(row) != width:
+                raise PydanticCustomError(
+                    "row_width",
+                    "row {index} has {found} cells, expected {width} (one per column)",
+                    {"index": index + 1, "found": len(row), "width": width})
+        return self
+
+    def status_columns(self) -> tuple[int, ...]:
+        return tuple(i for i, column in enumerate(self.columns) if column.status)
+
+
+class Section(Visible):
+    kind: Literal[SECTION_KINDS]  # type: ignore[valid-type]
+    title: PlainText
+    id: Identifier | None = None
+    body: tuple[RichText, ...] = ()
+    points: tuple[Point, ...] = ()
+    tables: tuple[Table, ...] = ()
+    points_intro: RichText | None = None
+
+
+class Brief(Strict):
+    id: Identifier
+    title: PlainText
+    subtitle: PlainText | None = None
+    edition: dt.date
+    organisation: PlainText
+    authors: tuple[Author, ...] = Field(min_length=1)
+    marking: PlainText
+    markings: dict[Identifier, PlainText] = {}
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-GB"
+    keywords: tuple[PlainText, ...] = ()
+    default_audiences: tuple[Identifier, ...] = Field(min_length=1)
+    summary: tuple[RichText, ...] = Field(min_length=1)
+    statuses: dict[PlainText, Colour] = {}
+    sources: tuple[Source, ...] = ()
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @field_validator("statuses")
+    @classmethod
+    def _statuses_are_named(cls, value: dict) -> dict:
+        return dict(value)
+
+    def marking_for(self, audience: str) -> str:
+        return self.markings.get(audience, self.marking)
+
+
+Point.model_rebuild()
+
+__all__ = ["Author", "Brief", "Column", "Point", "Section", "Source", "Table",
+           "SECTION_KINDS"]

@@ -1,0 +1,112 @@
+"""One brief, one audience, one format: data -> Markdown -> blocks -> bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import blocks, fonts, markup, templating
+from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
+from .errors import GlyphError, Problem, UsageError
+from .load import LoadedBrief
+from .model import Brief
+from .render import renderer_for
+from .theme import DEFAULT_THEME, Theme
+from .yamlsource import dotted
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where templates come from and how documents look."""
+
+    templates: Path | None = None
+    theme: Theme = DEFAULT_THEME
+    audiences: tuple = tuple(BUILTIN_AUDIENCES.values())
+
+    def audience(self, name: str) -> Audience:
+        for audience in self.audiences:
+            if audience.name == name:
+                return audience
+        known = ", ".join(a.name for a in self.audiences)
+        raise UsageError(f"unknown audience '{name}', expected one of {known}")
+
+
+def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
+    """What a template sees: the brief as this audience may see it, and helpers."""
+    numbers = source_numbers(brief)
+    tables = [t for section in brief.sections for t in section.tables]
+    return {
+        "brief": brief,
+        "audience": audience,
+        "labels": theme.labels,
+        "numbers": numbers,
+        "sources": sorted(((numbers[s.id], s) for s in brief.sources), key=lambda p: p[0]),
+        "table_numbers": {t.id: n for n, t in enumerate(tables, start=1)},
+        "cite": True,
+    }
+
+
+def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings()) -> str:
+    audience = settings.audience(audience_name)
+    brief = select(loaded.brief, audience.name)
+    paths = templating.search_path(settings.templates)
+    return templating.render(paths, audience.template, context(brief, audience, settings.theme))
+
+
+def document_for(loaded: LoadedBrief, audience_name: str,
+                 settings: Settings = Settings()) -> blocks.Document:
+    """The typed block tree of one audience's brief."""
+    audience = settings.audience(audience_name)
+    text = markdown_for(loaded, audience_name, settings)
+    tree = markup.parse(text, f"{loaded.path} ({audience.template})")
+    brief = loaded.brief
+    meta = blocks.DocumentMeta(
+        title=brief.title, subtitle=brief.subtitle or "", organisation=brief.organisation,
+        authors=tuple(a.name for a in brief.authors), edition=brief.edition,
+        marking=brief.marking_for(audience.name), audience_label=audience.label,
+        subject=f"{audience.label}: {brief.subtitle or brief.title}",
+        keywords=brief.keywords, language=brief.language)
+    return blocks.Document(meta, tree, dict(brief.statuses))
+
+
+def render(loaded: LoadedBrief, audience_name: str, fmt: str,
+           settings: Settings = Settings()) -> bytes:
+    """The bytes of one brief for one audience in one format."""
+    renderer = renderer_for(fmt)
+    if renderer.embeds_fonts:
+        check_glyphs(loaded, settings.theme)
+    return renderer(settings.theme).render(document_for(loaded, audience_name, settings))
+
+
+def check_glyphs(loaded: LoadedBrief, theme: Theme) -> None:
+    """Every character of the data must be drawable: name the field of one that is not."""
+    problems = []
+    for path, text in text_fields(loaded.brief):
+        for char in fonts.missing_glyphs(text, theme.body_font):
+            problems.append(Problem(loaded.locate(path), dotted(path),
+                                    f"found the character {char!r} (U+{ord(char):04X}), which "
+                                    "no installed font can draw; expected text the fonts "
+                                    "cover (Latin, Cyrillic, Greek, CJK)"))
+    if problems:
+        raise GlyphError(problems)
+
+
+def text_fields(value: object, path: tuple = ()):
+    """Every piece of text in a model, with its field path."""
+    if isinstance(value, str):
+        yield path, value
+    elif hasattr(value, "plain") and hasattr(value, "segments"):
+        yield path, value.plain()
+    elif hasattr(value, "model_fields"):
+        for name in type(value).model_fields:
+            yield from text_fields(getattr(value, name), path + (name,))
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            yield from text_fields(item, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from text_fields(key, path + (key,))
+            yield from text_fields(item, path + (key,))
+
+
+__all__ = ["Settings", "render", "document_for", "markdown_for"]

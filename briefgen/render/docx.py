@@ -1,0 +1,267 @@
+"""DOCX renderer: the block tree as a Word document with named styles.
+
+Paragraphs, runs and tables only ever get a style name; appearance lives in
+the styles ``docxstyle`` builds from the theme.  Text is added as run text,
+so python-docx escapes it; nothing is parsed as markup here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Mm
+
+from .. import blocks as b
+from .. import fonts
+from ..templating import long_date
+from . import Renderer, column_shares, register
+from .docxstyle import CJK_FAMILY, new_document, status_style_name
+from .pdfstyle import PAGE_SIZES
+
+LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
+               "number": ("List Number", "List Number 2", "List Number 3")}
+ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
+         "right": WD_ALIGN_PARAGRAPH.RIGHT}
+
+
+@register
+class DocxRenderer(Renderer):
+    format = "docx"
+    extension = ".docx"
+
+    def render(self, document: b.Document) -> bytes:
+        self.doc = new_document(self.theme, document.status_colours)
+        self.statuses = set(document.status_colours)
+        self.body = self.doc._body
+        self.page_setup(document.meta)
+        self.title_block(document.meta)
+        for block in document.blocks:
+            self.dispatch(block)
+        self.properties(document.meta)
+        buffer = io.BytesIO()
+        self.doc.save(buffer)
+        return buffer.getvalue()
+
+    # ------------------------------------------------------ page and title
+
+    def page_setup(self, meta: b.DocumentMeta) -> None:
+        section = self.doc.sections[0]
+        width, height = PAGE_SIZES[self.theme.page_size]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Emu(int(width * 12700)), Emu(int(height * 12700))
+        top, right, bottom, left = self.theme.margins_mm
+        section.top_margin, section.right_margin = Mm(top), Mm(right)
+        section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+        header = section.header.paragraphs[0]
+        header.style = "Marking"
+        self.add_text(header, meta.marking)
+        footer = section.footer.paragraphs[0]
+        footer.style = "Footer Text"
+        self.add_text(footer, f"{meta.marking}  ·  {meta.organisation}  ·  Page ")
+        footer._p.append(_field("PAGE"))
+        self.add_text(footer, " of ")
+        footer._p.append(_field("NUMPAGES"))
+
+    def title_block(self, meta: b.DocumentMeta) -> None:
+        self.add_text(self.doc.add_paragraph(style="Organisation"), meta.organisation.upper())
+        self.add_text(self.doc.add_paragraph(style="Title"), meta.title)
+        if meta.subtitle:
+            self.add_text(self.doc.add_paragraph(style="Subtitle"), meta.subtitle)
+        details = [meta.audience_label]
+        if meta.edition:
+            details.append(f"Edition of {long_date(meta.edition)}")
+        details.append(", ".join(meta.authors))
+        self.add_text(self.doc.add_paragraph(style="Brief Meta"),
+                      "  ·  ".join(d for d in details if d))
+
+    def properties(self, meta: b.DocumentMeta) -> None:
+        core = self.doc.core_properties
+        core.title, core.subject = meta.title, meta.subject
+        core.author = "; ".join(meta.authors)
+        core.keywords = ", ".join(meta.keywords)
+        core.category = meta.audience_label
+        core.language = meta.language
+        core.comments = meta.marking
+        core.last_modified_by = "briefgen"
+        core.revision = 1
+        stamp = dt.datetime.combine(meta.edition or dt.date(2000, 1, 1), dt.time())
+        core.created = core.modified = stamp
+
+    # -------------------------------------------------------------- blocks
+
+    def render_heading(self, node: b.Heading, container=None) -> None:
+        paragraph = self.doc.add_paragraph(style=f"Heading {node.level}")
+        self.inlines(paragraph, node.children)
+
+    def render_paragraph(self, node: b.Paragraph, container=None, style: str | None = None):
+        paragraph = (container or self.doc).add_paragraph(style=style or "Normal")
+        self.inlines(paragraph, node.children)
+        return paragraph
+
+    def render_caption(self, node: b.Caption, container=None) -> None:
+        paragraph = (container or self.doc).add_paragraph(style="Caption")
+        self.inlines(paragraph, node.children)
+
+    def render_bullet_list(self, node: b.BulletList, container=None, depth: int = 0) -> None:
+        for item in node.items:
+            self.render_list_item(item, container, depth, "bullet")
+
+    def render_ordered_list(self, node: b.OrderedList, container=None, depth: int = 0) -> None:
+        num_id = self.restarted_numbering(node.start)
+        for item in node.items:
+            self.render_list_item(item, container, depth, "number", num_id)
+
+    def render_list_item(self, node: b.ListItem, container=None, depth: int = 0,
+                         kind: str = "bullet", num_id: int | None = None) -> None:
+        style = LIST_STYLES[kind][min(depth, 2)]
+        first = True
+        for child in node.children:
+            if isinstance(child, (b.BulletList, b.OrderedList)):
+                self.dispatch(child, container, depth + 1)
+            elif isinstance(child, b.Paragraph):
+                paragraph = self.render_paragraph(child, container, style if first else
+                                                  "List Continue" if depth == 0 else
+                                                  f"List Continue {min(depth, 2) + 1}")
+                if first and num_id is not None:
+                    _set_numbering(paragraph, num_id, min(depth, 2))
+                first = False
+            else:
+                self.dispatch(child, container)
+
+    def render_table(self, node: b.Table, container=None) -> None:
+        table = (container or self.doc).add_table(rows=1 + len(node.rows), cols=node.columns)
+        table.style = self.doc.styles["Brief Table"]
+        table.autofit = False
+        _mark_header_row(table.rows[0])
+        aligns = node.aligns or ("left",) * node.columns
+        for row, cells in zip(table.rows, (node.header, *node.rows)):
+            style = "Table Heading" if row is table.rows[0] else "Table Text"
+            for cell, content, align in zip(row.cells, cells, aligns):
+                paragraph = cell.paragraphs[0]
+                paragraph.style = style
+                if align != "left":
+                    paragraph.alignment = ALIGN[align]
+                self.inlines(paragraph, content.children)
+        self.column_widths(table, node)
+        self.doc.add_paragraph(style="Normal").paragraph_format.space_after = 0
+
+    def column_widths(self, table, node: b.Table) -> None:
+        width, height = PAGE_SIZES[self.theme.page_size]
+        top, right, bottom, left = self.theme.margins_mm
+        frame = width - (left + right) * 72 / 25.4
+        for column, share in zip(table.columns, column_shares(node)):
+            width = Emu(int(share * frame * 12700))
+            column.width = width
+            for cell in column.cells:
+                cell.width = width
+
+    def render_callout(self, node: b.Callout, container=None) -> None:
+        for child in node.children:
+            if isinstance(child, b.Paragraph):
+                self.render_paragraph(child, container, "Callout")
+            else:
+                self.dispatch(child, container)
+
+    def render_thematic_break(self, node: b.ThematicBreak, container=None) -> None:
+        paragraph = self.doc.add_paragraph(style="Normal")
+        self.add_text(paragraph, "\u2042")
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def restarted_numbering(self, start: int) -> int:
+        """A numbering instance that starts again at ``start`` for one ordered list."""
+        numbering = self.doc.part.numbering_part.element
+        style = self.doc.styles["List Number"]
+        num_pr = style.element.pPr.find(qn("w:numPr"))
+        base = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
+        abstract = base.find(qn("w:abstractNumId")).get(qn("w:val"))
+        num = numbering.add_num(int(abstract))
+        num.append(parse_xml(f'<w:lvlOverride {nsdecls("w")} w:ilvl="0">'
+                             f'<w:startOverride w:val="{start}"/></w:lvlOverride>'))
+        return num.numId
+
+    # ------------------------------------------------------------- inlines
+
+    def inlines(self, paragraph, nodes: tuple, styles: tuple = ()) -> None:
+        for node in nodes:
+            self.dispatch(node, paragraph, styles)
+
+    def add_text(self, paragraph, text: str, styles: tuple = (), char_style: str | None = None):
+        """Add ``text`` as runs; East Asian runs also name the CJK face."""
+        for east_asian, chunk in _script_runs(text):
+            run = paragraph.add_run(chunk, style=char_style)
+            run.bold = True if "strong" in styles else None
+            run.italic = True if "emph" in styles else None
+            if east_asian:
+                _east_asian(run)
+        return paragraph
+
+    def render_text(self, node: b.Text, paragraph, styles: tuple = ()) -> None:
+        self.add_text(paragraph, node.text, styles)
+
+    def render_line_break(self, node: b.LineBreak, paragraph, styles: tuple = ()) -> None:
+        paragraph.add_run().add_break()
+
+    def render_code(self, node: b.Code, paragraph, styles: tuple = ()) -> None:
+        self.add_text(paragraph, node.text, styles)
+
+    def render_strong(self, node: b.Strong, paragraph, styles: tuple = ()) -> None:
+        self.inlines(paragraph, node.children, styles + ("strong",))
+
+    def render_emph(self, node: b.Emph, paragraph, styles: tuple = ()) -> None:
+        self.inlines(paragraph, node.children, styles + ("emph",))
+
+    def render_status(self, node: b.Status, paragraph, styles: tuple = ()) -> None:
+        style = status_style_name(node.value) if node.value in self.statuses else "Strong"
+        self.add_text(paragraph, node.value, (), style)
+
+    def render_link(self, node: b.Link, paragraph, styles: tuple = ()) -> None:
+        rel = paragraph.part.relate_to(node.url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rel}"/>')
+        paragraph._p.append(link)
+        for child in node.children:
+            start = len(paragraph.runs)
+            self.dispatch(child, paragraph, styles)
+            for run in paragraph.runs[start:]:
+                run.style = "Hyperlink"
+                link.append(run._r)
+
+
+def _script_runs(text: str) -> list[tuple[bool, str]]:
+    out: list[tuple[bool, str]] = []
+    for char in text:
+        flag = fonts.is_east_asian(char)
+        if out and (out[-1][0] == flag or char == " "):
+            out[-1] = (out[-1][0], out[-1][1] + char)
+        else:
+            out.append((flag, char))
+    return out
+
+
+def _east_asian(run) -> None:
+    rpr = run._r.get_or_add_rPr()
+    rfonts = rpr.makeelement(qn("w:rFonts"), {qn("w:eastAsia"): CJK_FAMILY,
+                                              qn("w:hint"): "eastAsia"})
+    rpr.insert(0, rfonts)
+
+
+def _field(instruction: str):
+    return parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} ">'
+                     f'<w:r><w:t>1</w:t></w:r></w:fldSimple>')
+
+
+def _mark_header_row(row) -> None:
+    """Word repeats a row marked tblHeader at the top of every page the table spans."""
+    tr_pr = row._tr.get_or_add_trPr()
+    tr_pr.append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+
+
+def _set_numbering(paragraph, num_id: int, level: int) -> None:
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/>'
+                         f'<w:numId w:val="{num_id}"/></w:numPr>'))

@@ -1,0 +1,213 @@
+"""Named Word styles for a brief, made from the theme.
+
+Briefs use styles, never direct formatting: the built-in Title, Subtitle,
+Heading 1-3, List Bullet and Caption (so the navigation pane and
+accessibility checkers work) are restyled from the theme, and briefgen adds
+its own: Brief Meta, Organisation, Table Heading, Table Text, Callout,
+Marking, Hyperlink, a "Brief Table" table style, and one "Status <value>"
+character style per declared status.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+import docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Pt, RGBColor
+
+from .. import fonts
+from ..theme import Theme
+
+PARAGRAPH, CHARACTER, TABLE = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
+CJK_FAMILY = fonts.FAMILY_NAMES["cjk"]
+
+
+def family(theme_font: str) -> str:
+    return fonts.FACES[theme_font][0]
+
+
+def rgb(hex_value: str) -> RGBColor:
+    return RGBColor.from_string(hex_value.lstrip("#").upper())
+
+
+@lru_cache(maxsize=1)
+def _default_template() -> bytes:
+    """python-docx's own default.docx, read from disk once per process."""
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=8)
+def _styled_template(theme: Theme) -> bytes:
+    """The default template with the theme's styles, built once per theme."""
+    document = docx.Document(io.BytesIO(_default_template()))
+    apply_styles(document, theme)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def new_document(theme: Theme, statuses: dict[str, str]) -> docx.document.Document:
+    document = docx.Document(io.BytesIO(_styled_template(theme)))
+    for value, hex_colour in statuses.items():
+        style = document.styles.add_style(status_style_name(value), CHARACTER)
+        style.base_style = document.styles["Default Paragraph Font"]
+        style.font.bold = True
+        style.font.color.rgb = rgb(hex_colour)
+    return document
+
+
+def status_style_name(value: str) -> str:
+    return f"Status {value}"
+
+
+def set_fonts(rpr_owner, name: str) -> None:
+    """Name one family for every script slot, with the CJK face for East Asian text."""
+    rpr = rpr_owner.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, rfonts)
+    for attribute in list(rfonts.attrib):
+        if attribute.endswith("Theme"):
+            del rfonts.attrib[attribute]
+    for slot in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(slot), name)
+    rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
+
+
+def apply_styles(document, theme: Theme) -> None:
+    styles = document.styles
+    _paragraph(styles["Normal"], theme, theme.body_font, theme.body_size, theme.text_colour,
+               after=6, line=theme.leading_ratio)
+    _doc_defaults(document, theme)
+    _paragraph(styles["Title"], theme, theme.heading_font, theme.title_size,
+               theme.heading_colour, bold=True, after=4)
+    _no_border(styles["Title"])
+    _paragraph(styles["Subtitle"], theme, theme.body_font, 13, theme.muted_colour,
+               italic=True, after=10)
+    for level, size in enumerate(theme.heading_sizes, start=1):
+        _paragraph(styles[f"Heading {level}"], theme, theme.heading_font, size,
+                   theme.heading_colour, bold=True, before=14 if level == 1 else 10, after=5)
+    _paragraph(styles["Caption"], theme, theme.heading_font, 8.5, theme.heading_colour,
+               bold=True, italic=False, before=6, after=4)
+    styles["Caption"].paragraph_format.keep_with_next = True
+    for name in ("List Bullet", "List Bullet 2", "List Bullet 3", "List Number",
+                 "List Number 2", "List Number 3"):
+        styles[name].paragraph_format.space_after = Pt(3)
+    _custom(document, theme)
+
+
+def _custom(document, theme: Theme) -> None:
+    styles = document.styles
+    add = styles.add_style
+    meta = add("Brief Meta", PARAGRAPH)
+    _paragraph(meta, theme, theme.heading_font, 8.5, theme.muted_colour, after=2, base="Normal")
+    org = add("Organisation", PARAGRAPH)
+    _paragraph(org, theme, theme.heading_font, 8.5, theme.heading_colour, bold=True, after=10,
+               base="Normal")
+    head = add("Table Heading", PARAGRAPH)
+    _paragraph(head, theme, theme.table_font, theme.table_size, theme.table_header_text,
+               bold=True, after=0, base="Normal", line=1.15)
+    cell = add("Table Text", PARAGRAPH)
+    _paragraph(cell, theme, theme.table_font, theme.table_size, theme.text_colour, after=0,
+               base="Normal", line=1.15)
+    callout = add("Callout", PARAGRAPH)
+    _paragraph(callout, theme, theme.body_font, theme.body_size, theme.text_colour, after=4,
+               base="Normal", line=theme.leading_ratio)
+    _callout_box(callout, theme)
+    marking = add("Marking", PARAGRAPH)
+    _paragraph(marking, theme, theme.heading_font, 8, theme.accent_colour, bold=True, after=0,
+               base="Header")
+    marking.paragraph_format.alignment = 1
+    footer = add("Footer Text", PARAGRAPH)
+    _paragraph(footer, theme, theme.heading_font, 7.5, theme.muted_colour, after=0,
+               base="Footer")
+    link = add("Hyperlink", CHARACTER)
+    link.base_style = styles["Default Paragraph Font"]
+    link.font.color.rgb = rgb(theme.accent_colour)
+    link.font.underline = True
+    _table_style(document, theme)
+
+
+def _paragraph(style, theme: Theme, font: str, size: float, hex_colour: str, *,
+               bold: bool = False, italic: bool = False, before: float = 0, after: float = 0,
+               line: float | None = None, base: str | None = None) -> None:
+    if base:
+        style.base_style = _styles_of(style)[base]
+    set_fonts(style.element, family(font))
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = italic
+    style.font.color.rgb = rgb(hex_colour)
+    layout = style.paragraph_format
+    layout.space_before, layout.space_after = Pt(before), Pt(after)
+    if line:
+        layout.line_spacing = line
+    style.quick_style = True
+
+
+def _styles_of(style):
+    from docx.styles.styles import Styles
+
+    return Styles(style.element.getparent())
+
+
+def _doc_defaults(document, theme: Theme) -> None:
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.insert(0, rfonts)
+    rfonts.attrib.clear()
+    for slot in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(slot), family(theme.body_font))
+    rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
+
+
+def _no_border(style) -> None:
+    ppr = style.element.get_or_add_pPr()
+    for border in ppr.findall(qn("w:pBdr")):
+        ppr.remove(border)
+
+
+def _callout_box(style, theme: Theme) -> None:
+    fill, accent = theme.callout_fill.lstrip("#"), theme.accent_colour.lstrip("#")
+    ppr = style.element.get_or_add_pPr()
+    ppr.append(parse_xml(
+        f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="24" w:space="8" '
+        f'w:color="{accent}"/></w:pBdr>'))
+    ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+    ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="200" w:right="200"/>'))
+
+
+def _table_style(document, theme: Theme) -> None:
+    """A table style whose first row is the theme's header band, with striped rows."""
+    header, stripe = theme.table_header_fill.lstrip("#"), theme.table_stripe_fill.lstrip("#")
+    rule = theme.rule_colour.lstrip("#")
+    text = theme.table_header_text.lstrip("#")
+    element = parse_xml(f'''
+<w:style {nsdecls("w")} w:type="table" w:customStyle="1" w:styleId="BriefTable">
+  <w:name w:val="Brief Table"/><w:basedOn w:val="TableNormal"/><w:uiPriority w:val="59"/>
+  <w:qFormat/>
+  <w:pPr><w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/></w:pPr>
+  <w:tblPr><w:tblStyleRowBandSize w:val="1"/>
+    <w:tblBorders><w:bottom w:val="single" w:sz="4" w:space="0" w:color="{rule}"/>
+      <w:insideH w:val="single" w:sz="4" w:space="0" w:color="{rule}"/></w:tblBorders>
+    <w:tblCellMar><w:top w:w="70" w:type="dxa"/><w:left w:w="100" w:type="dxa"/>
+      <w:bottom w:w="70" w:type="dxa"/><w:right w:w="100" w:type="dxa"/></w:tblCellMar>
+  </w:tblPr>
+  <w:tblStylePr w:type="firstRow"><w:rPr><w:b/><w:color w:val="{text}"/></w:rPr>
+    <w:tblPr/><w:trPr><w:tblHeader/></w:trPr>
+    <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{header}"/></w:tcPr></w:tblStylePr>
+  <w:tblStylePr w:type="band2Horz"><w:tblPr/>
+    <w:tcPr><w:shd w:val="clear" w:color="auto" w:fill="{stripe}"/></w:tcPr></w:tblStylePr>
+</w:style>''')
+    document.styles.element.append(element)
+

@@ -1,0 +1,280 @@
+"""PDF renderer: the block tree as ReportLab platypus flowables.
+
+Every value is XML-escaped before it reaches Paragraph markup; runs of text
+the body font cannot draw (Chinese, Japanese, Korean) are set in the
+fallback face.  Headings become PDF bookmarks, tables repeat their header
+row on every page, and the page template draws the marking and
+"Page N of M".
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, ListFlowable, ListItem,
+                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from .. import blocks as b
+from .. import fonts
+from ..templating import long_date
+from . import Renderer, column_shares, register
+from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
+
+
+class _Heading(Paragraph):
+    """A heading paragraph that the document template turns into a bookmark."""
+
+    def __init__(self, text: str, style, level: int, title: str):
+        super().__init__(text, style)
+        self.level = level
+        self.title = title
+
+
+@register
+class PdfRenderer(Renderer):
+    format = "pdf"
+    extension = ".pdf"
+    embeds_fonts = True
+
+    def render(self, document: b.Document) -> bytes:
+        self.styles = stylesheet(self.theme)
+        self.colours = document.status_colours
+        story = self.title_block(document.meta)
+        for block in document.blocks:
+            story.extend(self.dispatch(block))
+        buffer = io.BytesIO()
+        _BriefTemplate(buffer, document.meta, self.theme).build(
+            story, canvasmaker=_page_furniture(document.meta, self.theme))
+        return buffer.getvalue()
+
+    # ------------------------------------------------------------- blocks
+
+    def title_block(self, meta: b.DocumentMeta) -> list:
+        s = self.styles
+        story = [Paragraph(self.text(meta.organisation.upper(), "Sans"), s["Organisation"]),
+                 Paragraph(self.text(meta.title, "Sans"), s["Title"])]
+        if meta.subtitle:
+            story.append(Paragraph(self.text(meta.subtitle), s["Subtitle"]))
+        details = [meta.audience_label]
+        if meta.edition:
+            details.append(f"Edition of {long_date(meta.edition)}")
+        details.append(", ".join(meta.authors))
+        story.append(Paragraph(self.text("  ·  ".join(d for d in details if d), "Sans"),
+                               s["Meta"]))
+        story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
+                                spaceBefore=6, spaceAfter=10))
+        return story
+
+    def render_heading(self, node: b.Heading) -> list:
+        markup = self.inline(node.children, "Sans")
+        title = b.plain_text(node.children)
+        return [_Heading(markup, self.styles[f"Heading{node.level}"], node.level, title)]
+
+    def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
+        return [Paragraph(self.inline(node.children), self.styles[style])]
+
+    def render_caption(self, node: b.Caption) -> list:
+        return [Paragraph(self.inline(node.children, "Sans"), self.styles["Caption"])]
+
+    def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> list:
+        bullets = ("\u2022", "\u2013", "\u25e6")
+        return [ListFlowable([self.render_list_item(i, depth) for i in node.items],
+                             bulletType="bullet", start=bullets[depth % 3], leftIndent=14,
+                             bulletFontName=fonts.registered(self.theme.body_font),
+                             bulletFontSize=self.theme.body_size, bulletOffsetY=0,
+                             spaceAfter=4)]
+
+    def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> list:
+        return [ListFlowable([self.render_list_item(i, depth) for i in node.items],
+                             bulletType="1", start=str(node.start), leftIndent=16,
+                             bulletFontName=fonts.registered(self.theme.body_font),
+                             bulletFontSize=self.theme.body_size, spaceAfter=4)]
+
+    def render_list_item(self, node: b.ListItem, depth: int = 0) -> ListItem:
+        flowables = []
+        for child in node.children:
+            if isinstance(child, (b.BulletList, b.OrderedList)):
+                flowables.extend(self.dispatch(child, depth + 1))
+            elif isinstance(child, b.Paragraph):
+                flowables.extend(self.render_paragraph(child, "Bullet"))
+            else:
+                flowables.extend(self.dispatch(child))
+        return ListItem(flowables)
+
+    def render_table(self, node: b.Table) -> list:
+        aligns = node.aligns or ("left",) * node.columns
+        header = [self.cell(c, "TableHeader", a) for c, a in zip(node.header, aligns)]
+        rows = [[self.cell(c, "TableCell", a) for c, a in zip(row, aligns)] for row in node.rows]
+        table = Table([header, *rows], colWidths=self.column_widths(node), repeatRows=1,
+                      hAlign="LEFT", style=self.table_style(len(rows)))
+        return [table, Spacer(1, 8)]
+
+    def render_callout(self, node: b.Callout) -> list:
+        inner = []
+        for child in node.children:
+            if isinstance(child, b.Paragraph):
+                inner.extend(self.render_paragraph(child, "Callout"))
+            else:
+                inner.extend(self.dispatch(child))
+        box = Table([[inner]], colWidths=[frame_width(self.theme)], style=TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
+            ("LINEBEFORE", (0, 0), (0, -1), 3, colour(self.theme.accent_colour)),
+            ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+            ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+        return [box, Spacer(1, 8)]
+
+    def render_thematic_break(self, node: b.ThematicBreak) -> list:
+        return [HRFlowable(width="100%", thickness=0.6, color=colour(self.theme.rule_colour),
+                           spaceBefore=6, spaceAfter=6)]
+
+    # ------------------------------------------------------------- tables
+
+    def cell(self, node: b.TableCell, style: str, align: str) -> Paragraph:
+        font = self.theme.table_font
+        return Paragraph(self.inline(node.children, font), aligned(self.styles[style], align))
+
+    def column_widths(self, node: b.Table) -> list[float]:
+        width = frame_width(self.theme)
+        return [share * width for share in column_shares(node)]
+
+    def table_style(self, body_rows: int) -> TableStyle:
+        t = self.theme
+        commands = [
+            ("BACKGROUND", (0, 0), (-1, 0), colour(t.table_header_fill)),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, colour(t.rule_colour)),
+            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+        ]
+        if body_rows > 1:
+            commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1),
+                             [None, colour(t.table_stripe_fill)]))
+        return TableStyle(commands)
+
+    # ------------------------------------------------------------ inlines
+
+    def inline(self, nodes: tuple, font: str | None = None) -> str:
+        font = font or self.theme.body_font
+        return "".join(self.dispatch(node, font) for node in nodes)
+
+    def text(self, value: str, font: str | None = None) -> str:
+        """Escaped Paragraph markup for ``value``, with fallback runs by script."""
+        out = []
+        for face, run in fonts.runs(value, font or self.theme.body_font):
+            run = escape(run)
+            out.append(run if face is None else f'<font name="{face}">{run}</font>')
+        return "".join(out)
+
+    def render_text(self, node: b.Text, font: str) -> str:
+        return self.text(node.text, font)
+
+    def render_line_break(self, node: b.LineBreak, font: str) -> str:
+        return "<br/>"
+
+    def render_code(self, node: b.Code, font: str) -> str:
+        return self.text(node.text, "Sans")
+
+    def render_strong(self, node: b.Strong, font: str) -> str:
+        return f"<b>{self.inline(node.children, font)}</b>"
+
+    def render_emph(self, node: b.Emph, font: str) -> str:
+        return f"<i>{self.inline(node.children, font)}</i>"
+
+    def render_link(self, node: b.Link, font: str) -> str:
+        href = escape(node.url, {'"': "&quot;"})
+        accent = self.theme.accent_colour
+        return f'<a href="{href}" color="{accent}"><u>{self.inline(node.children, font)}</u></a>'
+
+    def render_status(self, node: b.Status, font: str) -> str:
+        hex_colour = self.colours.get(node.value, self.theme.muted_colour)
+        return f'<font color="{hex_colour}"><b>{self.text(node.value, font)}</b></font>'
+
+
+# -------------------------------------------------------------- the page
+
+class _BriefTemplate(BaseDocTemplate):
+    def __init__(self, buffer: io.BytesIO, meta: b.DocumentMeta, theme):
+        top, right, bottom, left = margins(theme)
+        super().__init__(buffer, pagesize=page_size(theme), topMargin=top, rightMargin=right,
+                         bottomMargin=bottom, leftMargin=left, title=meta.title,
+                         author="; ".join(meta.authors), subject=meta.subject,
+                         keywords=list(meta.keywords), creator="briefgen", producer="briefgen",
+                         lang=meta.language, invariant=1, initialFontName=fonts.registered("Sans"))
+        frame = Frame(left, bottom, self.width, self.height, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+        self._outline_level = -1
+
+    def afterFlowable(self, flowable) -> None:
+        if isinstance(flowable, _Heading):
+            level = min(flowable.level - 1, self._outline_level + 1)
+            key = f"h{id(flowable)}"
+            self.canv.bookmarkPage(key)
+            self.canv.addOutlineEntry(flowable.title, key, level=level, closed=False)
+            self._outline_level = level
+
+
+def _page_furniture(meta: b.DocumentMeta, theme):
+    """A canvas class that draws header and footer on every page.
+
+    The page total is not known while pages are drawn, so each footer refers
+    to a form XObject that ``save`` fills in at the end: one pass, and
+    bookmarks keep pointing at their own pages.
+    """
+
+    class BriefCanvas(Canvas):
+        def showPage(self) -> None:
+            _draw_furniture(self, meta, theme, self.getPageNumber())
+            super().showPage()
+
+        def save(self) -> None:
+            self.beginForm("pagetotal")
+            self.setFont(fonts.registered("Sans"), 7.5)
+            self.setFillColor(colour(theme.muted_colour))
+            self.drawString(0, 0, str(self.getPageNumber() - 1))
+            self.endForm()
+            super().save()
+
+    return BriefCanvas
+
+
+def _draw_furniture(canvas: Canvas, meta: b.DocumentMeta, theme, page: int) -> None:
+    width, height = page_size(theme)
+    top, right, bottom, left = margins(theme)
+    bold, regular = fonts.registered("Sans-Bold"), fonts.registered("Sans")
+    header_y, footer_y = height - top / 2, bottom / 2 - 3
+    canvas.saveState()
+    canvas.setFillColor(colour(theme.accent_colour))
+    canvas.setFont(bold, 8)
+    canvas.drawCentredString(width / 2, header_y, meta.marking)
+    canvas.drawCentredString(width / 2, footer_y, meta.marking)
+    room = width / 2 - stringWidth(meta.marking, bold, 8) / 2 - left - 12
+    canvas.setFillColor(colour(theme.muted_colour))
+    canvas.setFont(regular, 7.5)
+    if page > 1:
+        canvas.drawString(left, header_y, _fits(meta.title, regular, 7.5, room))
+    canvas.drawString(left, footer_y, _fits(meta.organisation, regular, 7.5, room))
+    label = f"Page {page} of "
+    x = width - right - stringWidth("Page 999 of 999", regular, 7.5)
+    canvas.drawString(x, footer_y, label)
+    canvas.saveState()
+    canvas.translate(x + stringWidth(label, regular, 7.5), footer_y)
+    canvas.doForm("pagetotal")
+    canvas.restoreState()
+    canvas.setStrokeColor(colour(theme.rule_colour))
+    canvas.setLineWidth(0.5)
+    canvas.line(left, height - top + 3 * mm, width - right, height - top + 3 * mm)
+    canvas.restoreState()
+
+
+def _fits(text: str, font: str, size: float, width: float) -> str:
+    """``text``, shortened with an ellipsis to fit ``width`` points."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"

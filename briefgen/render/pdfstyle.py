@@ -1,0 +1,98 @@
+"""The PDF stylesheet: named ParagraphStyles built once per theme."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+
+from .. import fonts
+from ..theme import Theme
+
+PAGE_SIZES = {"A4": A4, "Letter": LETTER}
+ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+
+def colour(hex_value: str) -> colors.Color:
+    return colors.HexColor(hex_value)
+
+
+def page_size(theme: Theme) -> tuple[float, float]:
+    return PAGE_SIZES[theme.page_size]
+
+
+def margins(theme: Theme) -> tuple[float, float, float, float]:
+    return tuple(value * mm for value in theme.margins_mm)
+
+
+def frame_width(theme: Theme) -> float:
+    top, right, bottom, left = margins(theme)
+    return page_size(theme)[0] - left - right
+
+
+@lru_cache(maxsize=8)
+def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
+    """Every paragraph style a brief uses, by name."""
+    body, sans = fonts.register_family(theme.body_font), fonts.register_family(theme.heading_font)
+    table = fonts.register_family(theme.table_font)
+    _register_fallbacks()
+    lead = theme.leading_ratio
+    text, muted, accent = colour(theme.text_colour), colour(theme.muted_colour), \
+        colour(theme.heading_colour)
+    base = ParagraphStyle("Body", fontName=body, fontSize=theme.body_size,
+                          leading=theme.body_size * lead, textColor=text, spaceAfter=6,
+                          allowWidows=0, allowOrphans=0)
+    styles = {
+        "Body": base,
+        "Title": ParagraphStyle("Title", base, fontName=sans + "-Bold", fontSize=theme.title_size,
+                                leading=theme.title_size * 1.18, textColor=accent, spaceAfter=6),
+        "Subtitle": ParagraphStyle("Subtitle", base, fontName=body + "-Italic", fontSize=13,
+                                   leading=17, textColor=muted, spaceAfter=10),
+        "Organisation": ParagraphStyle("Organisation", base, fontName=sans + "-Bold", fontSize=8.5,
+                                       leading=11, textColor=accent, spaceAfter=10),
+        "Meta": ParagraphStyle("Meta", base, fontName=sans, fontSize=8.5, leading=12,
+                               textColor=muted, spaceAfter=2),
+        "Caption": ParagraphStyle("Caption", base, fontName=sans + "-Bold", fontSize=8.5,
+                                  leading=11, textColor=accent, spaceBefore=6, spaceAfter=4,
+                                  keepWithNext=1),
+        "Bullet": ParagraphStyle("Bullet", base, spaceAfter=3),
+        "TableHeader": ParagraphStyle("TableHeader", base, fontName=table + "-Bold",
+                                      fontSize=theme.table_size,
+                                      leading=theme.table_size * 1.3,
+                                      textColor=colour(theme.table_header_text), spaceAfter=0),
+        "TableCell": ParagraphStyle("TableCell", base, fontName=table, fontSize=theme.table_size,
+                                    leading=theme.table_size * 1.3, spaceAfter=0),
+        "Callout": ParagraphStyle("Callout", base, spaceAfter=4),
+        "Footer": ParagraphStyle("Footer", base, fontName=sans, fontSize=7.5, textColor=muted),
+    }
+    for level, size in enumerate(theme.heading_sizes, start=1):
+        styles[f"Heading{level}"] = ParagraphStyle(
+            f"Heading{level}", base, fontName=sans + "-Bold", fontSize=size,
+            leading=size * 1.25, textColor=accent, spaceBefore=14 if level == 1 else 10,
+            spaceAfter=5, keepWithNext=1)
+    return styles
+
+
+def aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
+    if align == "left":
+        return style
+    return _aligned(style, align)
+
+
+@lru_cache(maxsize=64)
+def _aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-{align}", style, alignment=ALIGNMENTS[align])
+
+
+@lru_cache(maxsize=1)
+def _register_fallbacks() -> None:
+    from reportlab.lib.fonts import addMapping
+
+    for name in fonts.FALLBACKS:
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(name, bold, italic, fonts.registered(name))

@@ -1,0 +1,160 @@
+"""Text fields as data: plain strings, or lists of segments with emphasis and links.
+
+A plain string is always literal: ``*``, ``#``, ``|``, ``<b>`` or ``{{ }}`` in
+it are characters to print, never markup.  Emphasis and links are written as
+data instead::
+
+    text:
+      - "Russia is "
+      - em: reportedly
+      - " assisting China; see "
+      - link: the report
+        url: https://example.org/report
+
+Templates print a ``Rich`` value, and the template environment turns it into
+Markdown with every character of the data escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pydantic_core import PydanticCustomError
+
+from .yamlsource import AmbiguousScalar
+
+SEGMENT_KINDS = ("text", "em", "strong", "link")
+URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\]+$")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_WHITESPACE = re.compile(r"[\t\r\n]")
+
+
+def reject_unsafe_characters(value: str) -> str:
+    """Text may hold any printable character, tab and newline; nothing else."""
+    for position, char in enumerate(value):
+        if char in "\n\t":
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co") or _is_noncharacter(char):
+            raise PydanticCustomError(
+                "unsafe_character",
+                "found the control or non-character U+{code:04X} at offset {offset}, "
+                "expected printable text",
+                {"code": ord(char), "offset": position})
+    return value
+
+
+def reject_ambiguous(value: object) -> object:
+    """Refuse an unquoted scalar that YAML 1.1 reads as a boolean or a number."""
+    if isinstance(value, AmbiguousScalar):
+        raise PydanticCustomError("ambiguous_scalar", "unquoted {text}", {"text": str(value)})
+    return value
+
+
+def _is_noncharacter(char: str) -> bool:
+    code = ord(char)
+    return (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape every ASCII punctuation mark; tabs and newlines become spaces.
+
+    CommonMark lets any ASCII punctuation be escaped, so the result is always
+    read back as exactly the characters of ``text`` (line breaks as spaces).
+    """
+    text = _WHITESPACE.sub(" ", text)
+    return "".join("\\" + c if c in _ASCII_PUNCTUATION else c for c in text)
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str
+    text: str
+    url: str | None = None
+
+    def __markdown__(self) -> str:
+        body = escape_markdown(self.text)
+        if self.kind == "em":
+            return f"*{body}*"
+        if self.kind == "strong":
+            return f"**{body}**"
+        if self.kind == "link":
+            return f"[{body}](<{self.url}>)"
+        return body
+
+
+@dataclass(frozen=True)
+class Rich:
+    """A run of text with optional emphasis and links, printed safely as Markdown."""
+
+    segments: tuple
+
+    def __markdown__(self) -> str:
+        return "".join(segment.__markdown__() for segment in self.segments).strip()
+
+    def plain(self) -> str:
+        return "".join(segment.text for segment in self.segments).strip()
+
+    def __str__(self) -> str:
+        return self.plain()
+
+
+def parse(value: object) -> Rich:
+    """Turn the YAML value of a text field into a ``Rich``, or explain what is wrong."""
+    if isinstance(value, Rich):
+        return value
+    if isinstance(value, str):
+        reject_ambiguous(value)
+        return _nonempty(Rich((Segment("text", reject_unsafe_characters(value)),)))
+    if isinstance(value, list):
+        return _nonempty(Rich(tuple(_segment(item, i) for i, item in enumerate(value))))
+    raise PydanticCustomError(
+        "rich_text", "found {found}, expected text or a list of text segments",
+        {"found": type(value).__name__})
+
+
+def _nonempty(rich: Rich) -> Rich:
+    if not rich.plain():
+        raise PydanticCustomError("rich_text", "found empty text, expected some words", {})
+    return rich
+
+
+def _segment(item: object, index: int) -> Segment:
+    if isinstance(item, str):
+        reject_ambiguous(item)
+        return Segment("text", reject_unsafe_characters(item))
+    if isinstance(item, dict):
+        kinds = [k for k in ("em", "strong", "link") if k in item]
+        extra = set(item) - {"em", "strong", "link", "url"}
+        if len(kinds) == 1 and not extra and isinstance(item[kinds[0]], str):
+            return _formatted(kinds[0], item, index)
+    raise PydanticCustomError(
+        "rich_text",
+        "segment {index} is {found}, expected text, {{em: ...}}, {{strong: ...}} "
+        "or {{link: ..., url: ...}}",
+        {"index": index + 1, "found": _describe(item)})
+
+
+def _formatted(kind: str, item: dict, index: int) -> Segment:
+    text = reject_unsafe_characters(item[kind]).strip()
+    url = item.get("url")
+    if kind == "link":
+        if not isinstance(url, str) or not URL_PATTERN.match(url):
+            raise PydanticCustomError(
+                "rich_text", "segment {index} has url {url!r}, expected an http(s) or mailto "
+                "address without spaces or quotes", {"index": index + 1, "url": url})
+    elif url is not None:
+        raise PydanticCustomError(
+            "rich_text", "segment {index} has a url but is not a link", {"index": index + 1})
+    if not text:
+        raise PydanticCustomError(
+            "rich_text", "segment {index} is empty, expected some words", {"index": index + 1})
+    return Segment(kind, text, url if kind == "link" else None)
+
+
+def _describe(item: object) -> str:
+    if isinstance(item, dict):
+        return "a mapping with keys " + ", ".join(map(str, item))
+    return f"a {type(item).__name__}"

@@ -1,0 +1,117 @@
+"""The one Jinja environment: sandboxed, StrictUndefined, escaping values for Markdown.
+
+Escaping works the way HTML autoescaping does.  Every ``{{ value }}`` passes
+through ``_finalize``, which backslash-escapes the value's Markdown
+punctuation unless it is already ``Markup`` (template text, macro output, a
+filter that builds Markdown on purpose).  A ``Rich`` value from the data
+becomes emphasis and links with its own text escaped.  So data can never add
+a heading, a table cell, a list or a tag to the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from .errors import Location, Problem, TemplateError
+from .richtext import escape_markdown
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+if not BUILTIN_TEMPLATES.is_dir():  # a source checkout: the project's own templates/
+    BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _finalize(value: object) -> Markup:
+    if isinstance(value, Markup):
+        return value
+    if hasattr(value, "__markdown__"):
+        return Markup(value.__markdown__())
+    if isinstance(value, dt.date):
+        return Markup(escape_markdown(long_date(value)))
+    return Markup(escape_markdown(str(value)))
+
+
+def long_date(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def status_span(value: object) -> Markup:
+    """A status value as a span the block tree turns into a coloured ``Status``."""
+    return Markup(f"[{_finalize(value)}]{{.status}}")
+
+
+def citation(ids: tuple, numbers: dict) -> Markup:
+    """Source ids as citation numbers, ``[1, 3]``; nothing when there are none."""
+    cited = sorted({numbers[i] for i in ids if i in numbers})
+    if not cited:
+        return Markup("")
+    return Markup("\\[" + ", ".join(map(str, cited)) + "\\]")
+
+
+@lru_cache(maxsize=8)
+def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
+    """The environment for a template search path, built once per process."""
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(list(search_path)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.filters.update(status=status_span, cite=citation, long_date=long_date)
+    return env
+
+
+def search_path(project_templates: Path | None) -> tuple[str, ...]:
+    """The project's templates first, then the built-in ones."""
+    paths = [str(project_templates)] if project_templates and project_templates.is_dir() else []
+    builtin = str(BUILTIN_TEMPLATES)
+    return tuple(dict.fromkeys(paths + [builtin]))
+
+
+def render(paths: tuple[str, ...], name: str, context: dict) -> str:
+    """Render template ``name`` to Markdown, or raise ``TemplateError`` at file:line."""
+    env = environment(paths)
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(Problem(Location(_template_file(env, error.name or name),
+                                             error.lineno), "", f"template syntax: {error.message}"))
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(Problem(Location(name), "", f"no template named '{error.name}' "
+                                    f"in {', '.join(paths)}")) from None
+    except (jinja2.TemplateError, ArithmeticError, AttributeError, TypeError, ValueError,
+            KeyError, IndexError, RecursionError, MemoryError) as error:
+        raise TemplateError(Problem(_failing_line(error, name, env), "",
+                                    _describe(error))) from None
+
+
+def _template_file(env: SandboxedEnvironment, name: str) -> str:
+    try:
+        source = env.loader.get_source(env, name)
+        return source[1] or name
+    except jinja2.TemplateNotFound:
+        return name
+
+
+def _failing_line(error: BaseException, name: str, env: SandboxedEnvironment) -> Location:
+    """The innermost template frame of the traceback (Jinja rewrites frames to template lines)."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return Location(frame.filename, frame.lineno)
+    return Location(_template_file(env, name))
+
+
+def _describe(error: BaseException) -> str:
+    kind = {"UndefinedError": "undefined value", "SecurityError": "unsafe operation refused"}
+    label = kind.get(type(error).__name__, type(error).__name__)
+    return f"{label}: {error}"

@@ -1,0 +1,188 @@
+"""Safe YAML -> plain Python values, each remembered with its line and column.
+
+Only the safe loader's node graph is used: no tag ever constructs an object.
+Scalars stay the text that was written, so YAML 1.1 readings (``NO`` as
+false, ``012345`` as octal, ``12:30`` as base 60) never reach the model
+silently: a plain scalar whose reading would change its text is marked
+``AmbiguousScalar`` and text fields refuse it with a hint to quote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from .errors import Location, Problem
+
+STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+                 ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
+NULL_TAG = "tag:yaml.org,2002:null"
+DEFAULT_MAX_BYTES = 2_000_000
+DEFAULT_MAX_NODES = 200_000
+DEFAULT_MAX_DEPTH = 40
+
+Path = tuple
+
+
+class AmbiguousScalar(str):
+    """A plain scalar that YAML 1.1 would read as something other than its text."""
+
+    reading: str = ""
+
+    def __new__(cls, text: str, reading: str) -> "AmbiguousScalar":
+        value = super().__new__(cls, text)
+        value.reading = reading
+        return value
+
+
+@dataclass
+class Located:
+    """The loaded value and where each part of it was written."""
+
+    file: str
+    value: object
+    values: dict = field(default_factory=dict)   # path -> (line, column) of the value
+    keys: dict = field(default_factory=dict)     # path -> (line, column) of its key
+
+    def locate(self, path: Path, *, prefer_key: bool = False) -> Location:
+        """The closest known place for ``path`` (or its nearest ancestor)."""
+        path = tuple(path)
+        while True:
+            table = (self.keys, self.values) if prefer_key else (self.values, self.keys)
+            for places in table:
+                if path in places:
+                    return Location(self.file, *places[path])
+            if not path:
+                return Location(self.file, 1, 1)
+            path = path[:-1]
+
+
+class YamlProblems(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
+         max_depth: int = DEFAULT_MAX_DEPTH) -> Located:
+    """Parse one YAML document; raise ``YamlProblems`` listing everything wrong."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        raise YamlProblems([_syntax_problem(file, error)]) from None
+    except yaml.YAMLError as error:
+        raise YamlProblems([Problem(Location(file, 1, 1), "", f"YAML error: {error}")]) from None
+    if node is None:
+        raise YamlProblems([Problem(Location(file, 1, 1), "",
+                                    "found an empty file, expected a mapping of brief fields")])
+    converter = _Converter(Located(file, None), max_nodes, max_depth)
+    located = converter.run(node)
+    if converter.problems:
+        raise YamlProblems(converter.problems)
+    return located
+
+
+def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = (error.problem or "malformed YAML").strip()
+    if error.context and "document" in (error.problem or "") + error.context:
+        what = "found a second YAML document, expected one document per file"
+    elif "'\\t'" in what:
+        what = f"{what} (YAML indentation must use spaces, not tabs)"
+    return Problem(Location(file, line, column), "", f"YAML syntax: {what}")
+
+
+class _Converter:
+    def __init__(self, located: Located, max_nodes: int, max_depth: int):
+        self.located = located
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.count = 0
+        self.problems: list[Problem] = []
+        self._resolver = yaml.SafeLoader("")
+
+    def run(self, node: yaml.Node) -> Located:
+        self.located.value = self.convert(node, ())
+        return self.located
+
+    def problem(self, node: yaml.Node, path: Path, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(Location(self.located.file, mark.line + 1, mark.column + 1),
+                                     dotted(path), message))
+
+    def convert(self, node: yaml.Node, path: Path) -> object:
+        self.count += 1
+        if self.count > self.max_nodes:
+            raise YamlProblems([Problem(Location(self.located.file, node.start_mark.line + 1,
+                                                 node.start_mark.column + 1), dotted(path),
+                                        f"found more than {self.max_nodes} values (aliases "
+                                        "expand to copies), expected a smaller file")])
+        if len(path) > self.max_depth:
+            raise YamlProblems([Problem(Location(self.located.file, node.start_mark.line + 1,
+                                                 node.start_mark.column + 1), dotted(path),
+                                        f"found nesting deeper than {self.max_depth} levels")])
+        self.located.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if node.tag not in STANDARD_TAGS:
+            self.problem(node, path, f"found the tag {node.tag}, expected plain data "
+                                     "(tags are not allowed)")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict:
+        result: dict = {}
+        first_seen: dict = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.problem(key_node, path, "found a key that is not text, expected a field name")
+                continue
+            key = str(key)
+            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in first_seen:
+                self.problem(key_node, path + (key,),
+                             f"found the key '{key}' a second time (first at line "
+                             f"{first_seen[key][0]}), expected each key once")
+                continue
+            first_seen[key] = here
+            self.located.keys[path + (key,)] = here
+            result[key] = self.convert(value_node, path + (key,))
+        return result
+
+    def scalar(self, node: yaml.ScalarNode) -> object:
+        text = node.value
+        if node.style is not None or node.tag == "tag:yaml.org,2002:str":
+            return text
+        implicit = self._resolver.resolve(yaml.ScalarNode, text, (True, False))
+        if implicit == NULL_TAG:
+            return None
+        reading = _yaml11_reading(self._resolver, node, implicit)
+        return AmbiguousScalar(text, reading) if reading else text
+
+
+def _yaml11_reading(resolver: yaml.SafeLoader, node: yaml.ScalarNode, tag: str) -> str:
+    """How YAML 1.1 would read an unquoted scalar, if that differs from its text."""
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "bool":
+        return f"a boolean ({str(resolver.construct_yaml_bool(node)).lower()})"
+    if kind in ("int", "float"):
+        try:
+            number = getattr(resolver, f"construct_yaml_{kind}")(node)
+        except (ValueError, yaml.YAMLError):
+            return f"a {kind}"
+        if str(number) != node.value:
+            return f"the number {number}"
+    return ""
+
+
+def dotted(path: Path) -> str:
+    """``('sections', 0, 'title')`` -> ``sections[0].title``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
