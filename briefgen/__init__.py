@@ -1,0 +1,46 @@
+"""briefgen: curated YAML data -> audience-specific policy briefs in DOCX and PDF.
+
+The Python API in a few lines::
+
+    import briefgen
+
+    loaded = briefgen.load_brief("data/russia-china-taiwan.yaml")
+    pdf_bytes = briefgen.render(loaded, "executive", "pdf")
+    report = briefgen.build_project(".")          # everything, into ./out
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import BriefgenError, DataError, GlyphError, RenderError, TemplateError, UsageError
+
+try:
+    __version__ = version("briefgen")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+
+def load_brief(path):
+    """Read and validate a brief file; raises ``DataError`` listing every problem."""
+    from .load import load_brief as load
+
+    return load(path)
+
+
+def render(loaded, audience: str, fmt: str, settings=None) -> bytes:
+    """The bytes of ``loaded`` rendered for ``audience`` as ``fmt`` ("docx" or "pdf")."""
+    from .pipeline import Settings, render as run
+
+    return run(loaded, audience, fmt, settings or Settings())
+
+
+def build_project(root=".", out=None, files=None, audiences=None, formats=None):
+    """Build every brief of the project at ``root``; returns a ``BuildReport``."""
+    from .build import Project, build
+
+    return build(Project.at(root, out), files, audiences, formats)
+
+
+__all__ = ["BriefgenError", "DataError", "GlyphError", "RenderError", "TemplateError",
+           "UsageError", "build_project", "load_brief", "render", "__version__"]

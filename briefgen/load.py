@@ -77,7 +77,9 @@ def _validate(located: Located) -> Brief:
     try:
         return Brief.model_validate(data)
     except pydantic.ValidationError as error:
-        raise DataError([_problem(located, e) for e in error.errors()]) from None
+        problems = [_problem(located, e) for e in error.errors()]
+        problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
+        raise DataError(problems) from None
 
 
 def _problem(located: Located, error: dict) -> Problem:

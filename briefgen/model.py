@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      field_validator, model_validator)
+                      field_validator, model_validator, WithJsonSchema)
 from pydantic_core import PydanticCustomError
 
 from . import richtext
@@ -27,7 +27,24 @@ def _strip(value: str) -> str:
 PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous),
                       AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_strip),
                       Field(min_length=1)]
-RichText = Annotated[richtext.Rich, BeforeValidator(richtext.parse)]
+RICH_TEXT_SCHEMA = {
+    "description": "Text; or a list of text, {em: ...}, {strong: ...} and {link: ..., url: ...}",
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "array", "minItems": 1, "items": {"anyOf": [
+            {"type": "string"},
+            {"type": "object", "properties": {"em": {"type": "string"}},
+             "required": ["em"], "additionalProperties": False},
+            {"type": "object", "properties": {"strong": {"type": "string"}},
+             "required": ["strong"], "additionalProperties": False},
+            {"type": "object", "properties": {"link": {"type": "string"},
+                                              "url": {"type": "string", "format": "uri"}},
+             "required": ["link", "url"], "additionalProperties": False},
+        ]}},
+    ],
+}
+RichText = Annotated[richtext.Rich, BeforeValidator(richtext.parse),
+                     WithJsonSchema(RICH_TEXT_SCHEMA)]
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 Colour = Annotated[str, Field(pattern=COLOUR_PATTERN)]
 
@@ -73,6 +90,15 @@ class Column(Strict):
     align: Literal["left", "right", "centre"] = "left"
 
 
+COLUMN_SCHEMA = {"anyOf": [
+    {"type": "string", "minLength": 1, "description": "The column's name"},
+    {"type": "object", "additionalProperties": False, "required": ["name"], "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "status": {"type": "boolean", "description": "Values come from `statuses`"},
+        "align": {"enum": ["left", "right", "centre"]}}},
+]}
+
+
 def _column(value: object) -> object:
     """A column is written as its name, or as a mapping when it needs options."""
     return {"name": value} if isinstance(value, str) else value
@@ -81,7 +107,7 @@ def _column(value: object) -> object:
 class Table(Visible):
     id: Identifier
     caption: PlainText
-    columns: tuple[Annotated[Column, BeforeValidator(_column)], ...] = Field(min_length=1)
+    columns: tuple[Annotated[Column, BeforeValidator(_column), WithJsonSchema(COLUMN_SCHEMA)], ...] = Field(min_length=1)
     rows: tuple[tuple[RichText, ...], ...] = Field(min_length=1)
     sources: tuple[Identifier, ...] = ()
     note: RichText | None = None
@@ -141,3 +167,13 @@ Point.model_rebuild()
 
 __all__ = ["Author", "Brief", "Column", "Point", "Section", "Source", "Table",
            "SECTION_KINDS"]
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a brief file, for editors that check YAML as it is typed."""
+    schema = Brief.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "briefgen brief"
+    schema["properties"]["id"]["description"] = "Defaults to the file name without .yaml"
+    schema["required"] = [name for name in schema.get("required", []) if name != "id"]
+    return schema

@@ -138,10 +138,13 @@ class DocxRenderer(Renderer):
         table = (container or self.doc).add_table(rows=1 + len(node.rows), cols=node.columns)
         table.style = self.doc.styles["Brief Table"]
         table.autofit = False
+        look = table._tbl.tblPr.find(qn("w:tblLook"))
+        if look is not None:
+            look.set(qn("w:firstColumn"), "0")
         _mark_header_row(table.rows[0])
         aligns = node.aligns or ("left",) * node.columns
-        for row, cells in zip(table.rows, (node.header, *node.rows)):
-            style = "Table Heading" if row is table.rows[0] else "Table Text"
+        for index, (row, cells) in enumerate(zip(table.rows, (node.header, *node.rows))):
+            style = "Table Heading" if index == 0 else "Table Text"
             for cell, content, align in zip(row.cells, cells, aligns):
                 paragraph = cell.paragraphs[0]
                 paragraph.style = style
@@ -195,8 +198,10 @@ class DocxRenderer(Renderer):
         """Add ``text`` as runs; East Asian runs also name the CJK face."""
         for east_asian, chunk in _script_runs(text):
             run = paragraph.add_run(chunk, style=char_style)
-            run.bold = True if "strong" in styles else None
-            run.italic = True if "emph" in styles else None
+            if "strong" in styles:
+                run.bold = True
+            if "emph" in styles:
+                run.italic = True
             if east_asian:
                 _east_asian(run)
         return paragraph

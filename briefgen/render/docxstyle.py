@@ -88,9 +88,10 @@ def apply_styles(document, theme: Theme) -> None:
     _doc_defaults(document, theme)
     _paragraph(styles["Title"], theme, theme.heading_font, theme.title_size,
                theme.heading_colour, bold=True, after=4)
-    _no_border(styles["Title"])
+    _plain(styles["Title"])
     _paragraph(styles["Subtitle"], theme, theme.body_font, 13, theme.muted_colour,
                italic=True, after=10)
+    _plain(styles["Subtitle"])
     for level, size in enumerate(theme.heading_sizes, start=1):
         _paragraph(styles[f"Heading {level}"], theme, theme.heading_font, size,
                    theme.heading_colour, bold=True, before=14 if level == 1 else 10, after=5)
@@ -171,10 +172,14 @@ def _doc_defaults(document, theme: Theme) -> None:
     rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
 
 
-def _no_border(style) -> None:
+def _plain(style) -> None:
+    """Drop the default template's borders, numbering and letter spacing from a style."""
     ppr = style.element.get_or_add_pPr()
-    for border in ppr.findall(qn("w:pBdr")):
-        ppr.remove(border)
+    for child in ppr.findall(qn("w:pBdr")) + ppr.findall(qn("w:numPr")):
+        ppr.remove(child)
+    rpr = style.element.get_or_add_rPr()
+    for child in rpr.findall(qn("w:spacing")):
+        rpr.remove(child)
 
 
 def _callout_box(style, theme: Theme) -> None:

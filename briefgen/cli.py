@@ -1,0 +1,91 @@
+"""The command line: parse arguments, call the library, map errors to exit codes.
+
+Exit codes: 0 success, 1 data or template errors, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import BriefgenError
+
+
+def _fail(error: BriefgenError) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="briefgen")
+def main() -> None:
+    """Turn curated YAML data into DOCX and PDF policy briefs, one per audience."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--audience", "audiences", multiple=True, metavar="NAME",
+              help="Build only this audience (repeatable).")
+@click.option("--format", "fmts", multiple=True, type=click.Choice(["docx", "pdf"]),
+              help="Build only this format (repeatable).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder (default: out/ in the project).")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Project root holding data/ and templates/.")
+def build(files, audiences, fmts, out, project) -> None:
+    """Render briefs into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
+    from .build import Project, build as run_build
+
+    try:
+        report = run_build(Project.at(project, out), list(files) or None,
+                           list(audiences) or None, list(fmts) or None)
+    except BriefgenError as error:
+        _fail(error)
+    for output in report.written:
+        click.echo(f"wrote {output.path} ({output.seconds * 1000:.0f} ms)")
+    for failure in report.failures:
+        for problem in failure.problems:
+            click.echo(str(problem), err=True)
+    if not report.ok:
+        click.echo(f"{len(report.failures)} brief(s) failed; their previous outputs are "
+                   "untouched", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Project root holding data/.")
+def validate(files, project) -> None:
+    """Check brief files (default: every file in data/) and report every problem."""
+    from .build import Project
+    from .load import load_brief
+
+    try:
+        paths = list(files) or Project.at(project).brief_files()
+    except BriefgenError as error:
+        _fail(error)
+    problems = 0
+    for path in paths:
+        try:
+            load_brief(path)
+            click.echo(f"{path}: ok")
+        except BriefgenError as error:
+            problems += len(error.problems)
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{problems} problem(s) found", err=True)
+        sys.exit(1)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of the brief data format."""
+    from .model import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
