@@ -77,7 +77,7 @@ def _validate(located: Located) -> Brief:
     try:
         return Brief.model_validate(data)
     except pydantic.ValidationError as error:
-        problems = [_problem(located, e) for e in error.errors()]
+        problems = [_problem(located, e) for e in error.errors() if not _consequence(e)]
         problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
         raise DataError(problems) from None
 
@@ -89,6 +89,11 @@ def _problem(located: Located, error: dict) -> Problem:
         return Problem(located.locate(path, prefer_key=True), dotted(path),
                        f"found the unknown key '{path[-1]}', expected {_known_keys(path)}")
     return Problem(located.locate(path), dotted(path), _message(kind, error))
+
+
+def _consequence(error: dict) -> bool:
+    """A list that is only too short because its items failed: those failures say it all."""
+    return error["type"] == "too_short" and bool(error.get("input"))
 
 
 def _is_branch_label(part: object) -> bool:

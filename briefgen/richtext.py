@@ -40,9 +40,9 @@ def reject_unsafe_characters(value: str) -> str:
         if category in ("Cc", "Cs", "Co") or _is_noncharacter(char):
             raise PydanticCustomError(
                 "unsafe_character",
-                "found the control or non-character U+{code:04X} at offset {offset}, "
+                "found the control or non-character U+{code} at offset {offset}, "
                 "expected printable text",
-                {"code": ord(char), "offset": position})
+                {"code": f"{ord(char):04X}", "offset": position})
     return value
 
 
@@ -112,7 +112,7 @@ def parse(value: object) -> Rich:
         return _nonempty(Rich(tuple(_segment(item, i) for i, item in enumerate(value))))
     raise PydanticCustomError(
         "rich_text", "found {found}, expected text or a list of text segments",
-        {"found": type(value).__name__})
+        {"found": _describe(value)})
 
 
 def _nonempty(rich: Rich) -> Rich:
@@ -143,7 +143,7 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     if kind == "link":
         if not isinstance(url, str) or not URL_PATTERN.match(url):
             raise PydanticCustomError(
-                "rich_text", "segment {index} has url {url!r}, expected an http(s) or mailto "
+                "rich_text", "segment {index} has url '{url}', expected an http(s) or mailto "
                 "address without spaces or quotes", {"index": index + 1, "url": url})
     elif url is not None:
         raise PydanticCustomError(
@@ -157,4 +157,4 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
 def _describe(item: object) -> str:
     if isinstance(item, dict):
         return "a mapping with keys " + ", ".join(map(str, item))
-    return f"a {type(item).__name__}"
+    return "nothing" if item is None else f"a {type(item).__name__}"

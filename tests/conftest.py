@@ -1,0 +1,84 @@
+"""Shared fixtures: the seed brief, a project built once per session, brief writers."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+import briefgen
+from briefgen.build import Project, build
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "russia-china-taiwan.yaml"
+AUDIENCES = ("executive", "analytical", "public")
+
+
+@pytest.fixture(scope="session")
+def seed_data() -> dict:
+    """The seed brief as plain YAML data, for tests that derive variants of it."""
+    with SEED.open(encoding="utf-8") as stream:
+        return yaml.safe_load(stream)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The seed project built once (every audience, both formats); returns its out/ folder."""
+    root = tmp_path_factory.mktemp("seed-project")
+    shutil.copytree(ROOT / "data", root / "data")
+    report = build(Project.at(root))
+    assert report.ok, [str(f) for f in report.failures]
+    return root / "out" / "russia-china-taiwan"
+
+
+@pytest.fixture
+def write_brief(tmp_path):
+    """Write a brief file from a dict (dumped as YAML) or from YAML text; return its path."""
+
+    def write(content, name: str = "brief.yaml") -> Path:
+        path = tmp_path / "data" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(content, allow_unicode=True, sort_keys=False),
+                            encoding="utf-8")
+        return path
+
+    return write
+
+
+def minimal_brief(**overrides) -> dict:
+    """The smallest valid brief, with one table that has a status column."""
+    brief = {
+        "title": "Test brief",
+        "edition": "2026-01-15",
+        "organisation": "Test Institute",
+        "authors": [{"name": "A. Analyst"}],
+        "marking": "OFFICIAL",
+        "default_audiences": ["executive", "analytical", "public"],
+        "summary": ["A summary paragraph."],
+        "statuses": {"Confirmed": "#B3261E", "Underway": "#A15C00"},
+        "sources": [{"id": "src", "title": "A source", "publisher": "A publisher"}],
+        "sections": [{
+            "kind": "findings",
+            "title": "Findings",
+            "body": ["Body text."],
+            "points": [{"text": "A point.", "sources": ["src"]}],
+            "tables": [{
+                "id": "t1",
+                "caption": "A table",
+                "columns": ["Name", {"name": "Status", "status": True}],
+                "rows": [["Row one", "Confirmed"], ["Row two", "Underway"]],
+            }],
+        }],
+    }
+    brief.update(overrides)
+    return brief
+
+
+def render_bytes(path: Path, audience: str, fmt: str) -> bytes:
+    return briefgen.render(briefgen.load_brief(path), audience, fmt)
