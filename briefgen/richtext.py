@@ -132,8 +132,8 @@ def _segment(item: object, index: int) -> Segment:
             return _formatted(kinds[0], item, index)
     raise PydanticCustomError(
         "rich_text",
-        "segment {index} is {found}, expected text, {{em: ...}}, {{strong: ...}} "
-        "or {{link: ..., url: ...}}",
+        "segment {index} is {found}, expected text or a mapping with one of the keys "
+        "em, strong or link (a link also has url)",
         {"index": index + 1, "found": _describe(item)})
 
 
