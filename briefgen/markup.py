@@ -40,9 +40,10 @@ def parse(markdown: str, origin: str = "<markdown>") -> tuple:
 class _Builder:
     def __init__(self, origin: str):
         self.origin = origin
+        self.line: int | None = None   # the line of the block being built
 
     def fail(self, node: SyntaxTreeNode, what: str) -> MarkupError:
-        line = node.map[0] + 1 if node.map else None
+        line = node.map[0] + 1 if node.map else self.line
         return MarkupError(Problem(Location(self.origin, line), "",
                                    f"the generated Markdown has {what}, which briefs do not support"))
 
@@ -50,6 +51,8 @@ class _Builder:
         return tuple(self.block(node) for node in nodes)
 
     def block(self, node: SyntaxTreeNode):
+        if node.map:
+            self.line = node.map[0] + 1
         if node.type.startswith("container_"):
             return b.Callout(node.type.removeprefix("container_"), self.blocks(node.children))
         method = getattr(self, "block_" + node.type, None)

@@ -34,7 +34,8 @@ def _finalize(value: object) -> Markup:
         return Markup(value.__markdown__())
     if isinstance(value, dt.date):
         return Markup(escape_markdown(long_date(value)))
-    return Markup(escape_markdown(str(value)))
+    # Leading spaces would make an indented code block; values never need them.
+    return Markup(escape_markdown(str(value)).strip())
 
 
 def long_date(value: dt.date) -> str:
