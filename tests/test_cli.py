@@ -97,3 +97,11 @@ def test_schema_prints_a_json_schema_of_the_format(project):
     assert schema["$schema"].endswith("2020-12/schema")
     assert {"title", "sections", "sources", "statuses"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+def test_the_committed_schema_file_is_current():
+    from briefgen.model import json_schema
+    import json
+
+    committed = json.loads((ROOT / "briefgen.schema.json").read_text(encoding="utf-8"))
+    assert committed == json_schema(), "run: briefgen schema > briefgen.schema.json"

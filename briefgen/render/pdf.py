@@ -13,7 +13,7 @@ import io
 from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, Frame, HRFlowable, ListFlowable, ListItem,
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, ListFlowable, ListItem,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -72,7 +72,10 @@ class PdfRenderer(Renderer):
     def render_heading(self, node: b.Heading) -> list:
         markup = self.inline(node.children, "Sans")
         title = b.plain_text(node.children)
-        return [_Heading(markup, self.styles[f"Heading{node.level}"], node.level, title)]
+        # Keep-with-next alone can leave a heading at the foot of a page when the
+        # flowable after it may split; ask for room for a few lines as well.
+        return [CondPageBreak(self.theme.body_size * 6),
+                _Heading(markup, self.styles[f"Heading{node.level}"], node.level, title)]
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
         return [Paragraph(self.inline(node.children), self.styles[style])]
@@ -90,7 +93,8 @@ class PdfRenderer(Renderer):
 
     def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> list:
         return [ListFlowable([self.render_list_item(i, depth) for i in node.items],
-                             bulletType="1", start=str(node.start), leftIndent=16,
+                             bulletType="1", start=str(node.start), leftIndent=18,
+                             bulletFormat="%s.",
                              bulletFontName=fonts.registered(self.theme.body_font),
                              bulletFontSize=self.theme.body_size, spaceAfter=4)]
 
