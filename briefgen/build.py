@@ -17,8 +17,8 @@ from pathlib import Path
 from . import pipeline
 from .errors import BriefgenError, UsageError
 from .load import LoadedBrief, load_brief
-from .render import formats as known_formats
-from .render import renderer_for
+from .renderers import formats as known_formats
+from .renderers import renderer_for
 
 
 @dataclass(frozen=True)

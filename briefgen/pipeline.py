@@ -10,7 +10,7 @@ from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .errors import GlyphError, Problem, UsageError
 from .load import LoadedBrief
 from .model import Brief
-from .render import renderer_for
+from .renderers import renderer_for
 from .theme import DEFAULT_THEME, Theme
 from .yamlsource import dotted
 

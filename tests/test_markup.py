@@ -7,7 +7,7 @@ import pytest
 from briefgen import blocks as b
 from briefgen.errors import MarkupError
 from briefgen.markup import parse
-from briefgen.render import RENDERERS, formats, method_name
+from briefgen.renderers import RENDERERS, formats, method_name
 
 
 def T(text):  # noqa: N802 - reads like the node it builds

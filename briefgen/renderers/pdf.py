@@ -249,22 +249,20 @@ def _page_furniture(meta: b.DocumentMeta, theme):
 def _draw_furniture(canvas: Canvas, meta: b.DocumentMeta, theme, page: int) -> None:
     width, height = page_size(theme)
     top, right, bottom, left = margins(theme)
-    bold, regular = fonts.registered("Sans-Bold"), fonts.registered("Sans")
     header_y, footer_y = height - top / 2, bottom / 2 - 3
     canvas.saveState()
     canvas.setFillColor(colour(theme.accent_colour))
-    canvas.setFont(bold, 8)
-    canvas.drawCentredString(width / 2, header_y, meta.marking)
-    canvas.drawCentredString(width / 2, footer_y, meta.marking)
-    room = width / 2 - stringWidth(meta.marking, bold, 8) / 2 - left - 12
+    marking_width = _draw_runs(canvas, meta.marking, width / 2, header_y, "Sans-Bold", 8, "centre")
+    _draw_runs(canvas, meta.marking, width / 2, footer_y, "Sans-Bold", 8, "centre")
+    room = width / 2 - marking_width / 2 - left - 12
     canvas.setFillColor(colour(theme.muted_colour))
-    canvas.setFont(regular, 7.5)
     if page > 1:
-        canvas.drawString(left, header_y, _fits(meta.title, regular, 7.5, room))
-    canvas.drawString(left, footer_y, _fits(meta.organisation, regular, 7.5, room))
+        _draw_runs(canvas, _fits(meta.title, 7.5, room), left, header_y, "Sans", 7.5)
+    _draw_runs(canvas, _fits(meta.organisation, 7.5, room), left, footer_y, "Sans", 7.5)
+    regular = fonts.registered("Sans")
     label = f"Page {page} of "
     x = width - right - stringWidth("Page 999 of 999", regular, 7.5)
-    canvas.drawString(x, footer_y, label)
+    _draw_runs(canvas, label, x, footer_y, "Sans", 7.5)
     canvas.saveState()
     canvas.translate(x + stringWidth(label, regular, 7.5), footer_y)
     canvas.doForm("pagetotal")
@@ -275,10 +273,29 @@ def _draw_furniture(canvas: Canvas, meta: b.DocumentMeta, theme, page: int) -> N
     canvas.restoreState()
 
 
-def _fits(text: str, font: str, size: float, width: float) -> str:
-    """``text``, shortened with an ellipsis to fit ``width`` points."""
-    if stringWidth(text, font, size) <= width:
+def _draw_runs(canvas: Canvas, text: str, x: float, y: float, face: str, size: float,
+               align: str = "left") -> float:
+    """Draw ``text`` with the fallback face for runs ``face`` lacks; return its width."""
+    runs = [(fonts.registered(other or face), run) for other, run in fonts.runs(text, face)]
+    total = sum(stringWidth(run, name, size) for name, run in runs)
+    x -= total / 2 if align == "centre" else 0
+    for name, run in runs:
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, run)
+        x += stringWidth(run, name, size)
+    return total
+
+
+def _fits(text: str, size: float, width: float) -> str:
+    """``text``, shortened with an ellipsis to fit ``width`` points (CJK counted wide)."""
+    font = fonts.registered("Sans")
+
+    def measure(value: str) -> float:
+        return sum(stringWidth(c, font, size) if not fonts.is_east_asian(c) else size
+                   for c in value)
+
+    if measure(text) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and measure(text + "…") > width:
         text = text[:-1]
     return text.rstrip() + "…"
