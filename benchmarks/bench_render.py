@@ -31,7 +31,6 @@ from pathlib import Path
 import briefgen
 from briefgen import markup, pipeline
 from briefgen.build import Project
-from briefgen.render import renderer_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -42,10 +41,10 @@ FORMATS = ("docx", "pdf")
 RUNS = 20
 PROCESS_RUNS = 5
 TARGETS_MS = {"docx": 20.0, "pdf": 20.0, "build": 800.0}
-IMPORTS = ("briefgen", "briefgen.load", "briefgen.pipeline", "briefgen.render.docx",
-           "briefgen.render.pdf")
-IMPORT_PROBE = ("import time\nstarted = time.perf_counter()\nimport " + ", ".join(IMPORTS)
-                + "\nprint(time.perf_counter() - started)")
+IMPORTS = ("briefgen", "briefgen.load", "briefgen.pipeline")
+IMPORT_PROBE = (f"import time\nstarted = time.perf_counter()\nimport {', '.join(IMPORTS)}\n"
+                f"for fmt in {FORMATS!r}:\n    briefgen.pipeline.renderer_for(fmt)\n"
+                "print(time.perf_counter() - started)")
 
 
 # ------------------------------------------------------------------ measuring
@@ -97,7 +96,8 @@ def traced_peak(call) -> int:
 def bench_imports() -> dict:
     seconds = [float(run_child([sys.executable, "-c", IMPORT_PROBE])[2])
                for _ in range(PROCESS_RUNS)]
-    return {"modules": list(IMPORTS), **summary(seconds)}
+    modules = [*IMPORTS, *(f"the {fmt} renderer" for fmt in FORMATS)]
+    return {"modules": modules, **summary(seconds)}
 
 
 def bench_build() -> dict:
@@ -120,7 +120,7 @@ def stage_calls(loaded, audience: str, fmt: str, settings) -> dict:
     """The pipeline's per-document stages, each one callable on its own."""
     text = pipeline.markdown_for(loaded, audience, settings)
     document = pipeline.document_for(loaded, audience, settings)
-    renderer = renderer_for(fmt)
+    renderer = pipeline.renderer_for(fmt)
     glyphs = {"glyph check": lambda: pipeline.check_glyphs(loaded, settings.theme)}
     return {**(glyphs if renderer.embeds_fonts else {}),
             "template->markdown": lambda: pipeline.markdown_for(loaded, audience, settings),
@@ -176,37 +176,41 @@ def stage_rows(documents: dict) -> list[str]:
     return rows
 
 
+def headline(documents: dict) -> str:
+    cells = [f"{fmt.upper()} {d['median_ms']:.1f} ms ({verdict(d['median_ms'], TARGETS_MS[fmt])})"
+             for fmt, d in documents[AUDIENCES[0]].items()]
+    return f"Headline ({AUDIENCES[0]}, in process, median of {RUNS}):  " + ", ".join(cells)
+
+
+def build_line(build: dict) -> str:
+    return (f"Whole build, `briefgen build --out <tmpdir>` ({build['outputs']} files), median of "
+            f"{PROCESS_RUNS}:  {build['median_ms'] / 1000:.3f} s (min {build['min_ms'] / 1000:.3f}"
+            f" s), {verdict(build['median_ms'], TARGETS_MS['build'], 's')}")
+
+
+def memory_line(build: dict, peaks: dict) -> str:
+    return (f"Memory: build process ru_maxrss {build['maxrss_kib'] / 1024:.1f} MiB;  tracemalloc "
+            f"peak of one {AUDIENCES[0]} render: DOCX {peaks['docx'] / 2**20:.2f} MiB, "
+            f"PDF {peaks['pdf'] / 2**20:.2f} MiB")
+
+
 def table(results: dict) -> str:
     imports, renders, build = results["imports"], results["renders"], results["build"]
-    head = renders["documents"][AUDIENCES[0]]
-    peaks = renders["tracemalloc_peak_bytes"]
-    lines = [
-        f"briefgen benchmark  ({results['machine']['summary']})",
-        "",
-        f"Headline ({AUDIENCES[0]}, in process, median of {RUNS}):  "
-        f"DOCX {head['docx']['median_ms']:.1f} ms ({verdict(head['docx']['median_ms'], TARGETS_MS['docx'])}), "
-        f"PDF {head['pdf']['median_ms']:.1f} ms ({verdict(head['pdf']['median_ms'], TARGETS_MS['pdf'])})",
-        "",
+    load = renders["load+validate"]
+    return "\n".join([
+        f"briefgen benchmark  ({results['machine']['summary']})", "",
+        headline(renders["documents"]), "",
         f"Imports, fresh process, median of {PROCESS_RUNS}:  {imports['median_ms']:.1f} ms "
         f"(min {imports['min_ms']:.1f})",
-        f"Load + validate the seed, in process:  {renders['load+validate']['median_ms']:.1f} ms "
-        f"median, {renders['load+validate']['min_ms']:.1f} min  (once per brief, not per document)",
-        "",
-        f"Per document, in process (ms; median/min of {RUNS}, first = warm-up with cold caches):",
-        *document_rows(renders["documents"]),
-        "",
-        f"Stages of one document (ms, median of {RUNS}; pipeline.render = their sum):",
-        *stage_rows(renders["documents"]),
-        "",
-        f"Whole build, `briefgen build --out <tmpdir>` ({build['outputs']} files), "
-        f"median of {PROCESS_RUNS}:  {build['median_ms'] / 1000:.3f} s "
-        f"(min {build['min_ms'] / 1000:.3f} s), {verdict(build['median_ms'], TARGETS_MS['build'], 's')}",
-        "",
-        f"Memory: build process ru_maxrss {build['maxrss_kib'] / 1024:.1f} MiB;  tracemalloc "
-        f"peak of one {AUDIENCES[0]} render: DOCX {peaks['docx'] / 2**20:.2f} MiB, "
-        f"PDF {peaks['pdf'] / 2**20:.2f} MiB",
-    ]
-    return "\n".join(lines)
+        f"Load + validate the seed, in process:  {load['median_ms']:.1f} ms median, "
+        f"{load['min_ms']:.1f} min  (once per brief, not per document)", "",
+        f"Per document, in process (ms; median/min of {RUNS}, first = warm-up, cold caches):",
+        *document_rows(renders["documents"]), "",
+        f"Stages of one document (ms, median of {RUNS}; pipeline.render is about their sum):",
+        *stage_rows(renders["documents"]), "",
+        build_line(build), "",
+        memory_line(build, renders["tracemalloc_peak_bytes"]),
+    ])
 
 
 def machine() -> dict:
