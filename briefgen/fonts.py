@@ -46,6 +46,7 @@ FACES = {
     "CJK": ("WenQuanYi Micro Hei", "wqy-microhei.ttc", 0),
 }
 FAMILY_NAMES = {"serif": "DejaVu Serif", "sans": "DejaVu Sans", "cjk": "WenQuanYi Micro Hei"}
+FAMILIES = ("Serif", "Sans")   # regular faces that stand in for each other
 FALLBACKS = ("CJK",)
 
 
@@ -87,11 +88,15 @@ def registered(name: str) -> str:
 
 @lru_cache(maxsize=None)
 def coverage(name: str) -> frozenset:
-    """The code points a face has glyphs for."""
+    """The characters a face has glyphs for."""
     from reportlab.pdfbase import pdfmetrics
 
     font = pdfmetrics.getFont(registered(name))
-    return frozenset(font.face.charToGlyph)
+    return frozenset(map(chr, font.face.charToGlyph))
+
+
+def _base(name: str) -> str:
+    return name.split("-", 1)[0]
 
 
 def register_family(base: str) -> str:
@@ -108,9 +113,11 @@ def register_family(base: str) -> str:
 def runs(text: str, primary: str) -> list[tuple[str | None, str]]:
     """Split ``text`` into (face or None for the primary, text) runs by glyph coverage."""
     primary_glyphs = coverage(primary)
+    if primary_glyphs.issuperset(text):
+        return [(None, text)]
     out: list[tuple[str | None, str]] = []
     for char in text:
-        chosen = None if (ord(char) in primary_glyphs or char.isspace()) else fallback_for(char)
+        chosen = None if (char in primary_glyphs or char.isspace()) else fallback_for(char, primary)
         if out and out[-1][0] == chosen:
             out[-1] = (chosen, out[-1][1] + char)
         else:
@@ -118,23 +125,35 @@ def runs(text: str, primary: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def fallback_for(char: str) -> str:
-    for name in FALLBACKS:
-        if ord(char) in coverage(name):
+def fallback_order(primary: str) -> tuple[str, ...]:
+    """Where to look for a glyph ``primary`` lacks: the other family, then CJK."""
+    return tuple(f for f in FAMILIES if f != _base(primary)) + FALLBACKS
+
+
+def fallback_for(char: str, primary: str) -> str:
+    for name in fallback_order(primary):
+        if char in coverage(name):
+            if name in FALLBACKS:
+                _map_styles(name)
             return name
     raise GlyphError.at("fonts", f"no font has a glyph for {char!r} (U+{ord(char):04X})")
 
 
-def missing_glyphs(text: str, primary: str = "Serif") -> list[str]:
-    """Characters of ``text`` that neither ``primary`` nor any fallback can draw."""
-    known = coverage(primary)
-    missing = []
-    for char in dict.fromkeys(text):
-        if ord(char) in known or char.isspace():
-            continue
-        if not any(ord(char) in coverage(name) for name in FALLBACKS):
-            missing.append(char)
-    return missing
+@lru_cache(maxsize=None)
+def _map_styles(name: str) -> None:
+    """A fallback face has one style: let <b> and <i> inside it map to itself."""
+    from reportlab.lib.fonts import addMapping
+
+    for bold in (0, 1):
+        for italic in (0, 1):
+            addMapping(name, bold, italic, registered(name))
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters of ``text`` that no face can draw."""
+    drawable = coverage("Serif").union(coverage("Sans"))
+    missing = [c for c in dict.fromkeys(text) if c not in drawable and not c.isspace()]
+    return [c for c in missing if not any(c in coverage(name) for name in FALLBACKS)]
 
 
 EAST_ASIAN_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),

@@ -20,12 +20,13 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 COLOUR_PATTERN = r"^#[0-9A-Fa-f]{6}$"
 
 
-def _strip(value: str) -> str:
-    return value.strip()
+def _one_line(value: str) -> str:
+    """Titles, names and captions are one line: any run of whitespace reads as a space."""
+    return " ".join(value.split())
 
 
 PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous),
-                      AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_strip),
+                      AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_one_line),
                       Field(min_length=1)]
 RICH_TEXT_SCHEMA = {
     "description": "Text; or a list of text, {em: ...}, {strong: ...} and {link: ..., url: ...}",

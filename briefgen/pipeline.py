@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from . import blocks, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .errors import GlyphError, Problem, UsageError
@@ -74,15 +76,15 @@ def render(loaded: LoadedBrief, audience_name: str, fmt: str,
     """The bytes of one brief for one audience in one format."""
     renderer = renderer_for(fmt)
     if renderer.embeds_fonts:
-        check_glyphs(loaded, settings.theme)
+        check_glyphs(loaded)
     return renderer(settings.theme).render(document_for(loaded, audience_name, settings))
 
 
-def check_glyphs(loaded: LoadedBrief, theme: Theme) -> None:
+def check_glyphs(loaded: LoadedBrief) -> None:
     """Every character of the data must be drawable: name the field of one that is not."""
     problems = []
     for path, text in text_fields(loaded.brief):
-        for char in fonts.missing_glyphs(text, theme.body_font):
+        for char in fonts.missing_glyphs(text):
             problems.append(Problem(loaded.locate(path), dotted(path),
                                     f"found the character {char!r} (U+{ord(char):04X}), which "
                                     "no installed font can draw; expected text the fonts "
@@ -97,7 +99,7 @@ def text_fields(value: object, path: tuple = ()):
         yield path, value
     elif hasattr(value, "plain") and hasattr(value, "segments"):
         yield path, value.plain()
-    elif hasattr(value, "model_fields"):
+    elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from text_fields(getattr(value, name), path + (name,))
     elif isinstance(value, (tuple, list)):

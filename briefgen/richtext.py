@@ -107,12 +107,17 @@ def parse(value: object) -> Rich:
         return value
     if isinstance(value, str):
         reject_ambiguous(value)
-        return _nonempty(Rich((Segment("text", reject_unsafe_characters(value)),)))
+        return _nonempty(Rich((Segment("text", _spaced(reject_unsafe_characters(value))),)))
     if isinstance(value, list):
         return _nonempty(Rich(tuple(_segment(item, i) for i, item in enumerate(value))))
     raise PydanticCustomError(
         "rich_text", "found {found}, expected text or a list of text segments",
         {"found": _describe(value)})
+
+
+def _spaced(text: str) -> str:
+    """Line breaks and tabs inside a value read as spaces, in every format."""
+    return _WHITESPACE.sub(" ", text)
 
 
 def _nonempty(rich: Rich) -> Rich:
@@ -124,7 +129,7 @@ def _nonempty(rich: Rich) -> Rich:
 def _segment(item: object, index: int) -> Segment:
     if isinstance(item, str):
         reject_ambiguous(item)
-        return Segment("text", reject_unsafe_characters(item))
+        return Segment("text", _spaced(reject_unsafe_characters(item)))
     if isinstance(item, dict):
         kinds = [k for k in ("em", "strong", "link") if k in item]
         extra = set(item) - {"em", "strong", "link", "url"}
@@ -138,7 +143,7 @@ def _segment(item: object, index: int) -> Segment:
 
 
 def _formatted(kind: str, item: dict, index: int) -> Segment:
-    text = reject_unsafe_characters(item[kind]).strip()
+    text = _spaced(reject_unsafe_characters(item[kind])).strip()
     url = item.get("url")
     if kind == "link":
         if not isinstance(url, str) or not URL_PATTERN.match(url):

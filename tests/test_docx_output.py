@@ -289,10 +289,6 @@ def test_a_newline_inside_body_point_cell_and_caption_reads_as_a_space(write_bri
     assert structure(document) == plain_structure
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="briefgen bug: "
-                   "DocxRenderer.title_block adds meta.title with add_run, and python-docx turns "
-                   "'\\n' into <w:br/>, so a newline in the title (or subtitle, organisation) is "
-                   "a line break in the DOCX, not a space as in every other field and the PDF")
 def test_a_newline_inside_the_title_reads_as_a_space(write_brief):
     path = write_brief(brief_with("x", title="Title one\ntwo"))
     document = open_docx(render_bytes(path, "analytical", "docx"))

@@ -158,7 +158,7 @@ class DocxRenderer(Renderer):
         width, height = PAGE_SIZES[self.theme.page_size]
         top, right, bottom, left = self.theme.margins_mm
         frame = width - (left + right) * 72 / 25.4
-        for column, share in zip(table.columns, column_shares(node)):
+        for column, share in zip(table.columns, column_shares(node, frame, self.theme.table_size)):
             width = Emu(int(share * frame * 12700))
             column.width = width
             for cell in column.cells:

@@ -125,6 +125,7 @@ class PdfRenderer(Renderer):
             else:
                 inner.extend(self.dispatch(child))
         box = Table([[inner]], colWidths=[frame_width(self.theme)], style=TableStyle([
+            ("FONTNAME", (0, 0), (-1, -1), fonts.registered(self.theme.body_font)),
             ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
             ("LINEBEFORE", (0, 0), (0, -1), 3, colour(self.theme.accent_colour)),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
@@ -143,11 +144,14 @@ class PdfRenderer(Renderer):
 
     def column_widths(self, node: b.Table) -> list[float]:
         width = frame_width(self.theme)
-        return [share * width for share in column_shares(node)]
+        return [share * width for share in column_shares(node, width, self.theme.table_size)]
 
     def table_style(self, body_rows: int) -> TableStyle:
         t = self.theme
         commands = [
+            # Cells hold Paragraphs; naming the font keeps ReportLab from selecting
+            # its default Helvetica, which would then be listed but not embedded.
+            ("FONTNAME", (0, 0), (-1, -1), fonts.registered(t.table_font)),
             ("BACKGROUND", (0, 0), (-1, 0), colour(t.table_header_fill)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colour(t.rule_colour)),

@@ -39,7 +39,6 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
     """Every paragraph style a brief uses, by name."""
     body, sans = fonts.register_family(theme.body_font), fonts.register_family(theme.heading_font)
     table = fonts.register_family(theme.table_font)
-    _register_fallbacks()
     lead = theme.leading_ratio
     text, muted, accent = colour(theme.text_colour), colour(theme.muted_colour), \
         colour(theme.heading_colour)
@@ -86,13 +85,3 @@ def aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
 @lru_cache(maxsize=64)
 def _aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
     return ParagraphStyle(f"{style.name}-{align}", style, alignment=ALIGNMENTS[align])
-
-
-@lru_cache(maxsize=1)
-def _register_fallbacks() -> None:
-    from reportlab.lib.fonts import addMapping
-
-    for name in fonts.FALLBACKS:
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(name, bold, italic, fonts.registered(name))
