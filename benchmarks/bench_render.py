@@ -121,7 +121,7 @@ def stage_calls(loaded, audience: str, fmt: str, settings) -> dict:
     text = pipeline.markdown_for(loaded, audience, settings)
     document = pipeline.document_for(loaded, audience, settings)
     renderer = pipeline.renderer_for(fmt)
-    glyphs = {"glyph check": lambda: pipeline.check_glyphs(loaded, settings.theme)}
+    glyphs = {"glyph check": lambda: pipeline.check_glyphs(loaded)}
     return {**(glyphs if renderer.embeds_fonts else {}),
             "template->markdown": lambda: pipeline.markdown_for(loaded, audience, settings),
             "markdown->blocks": lambda: markup.parse(text),

@@ -86,11 +86,14 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
 def build_brief(loaded: LoadedBrief, project: Project, audiences: list[str],
                 fmts: list[str]) -> list[Output]:
     """Render all of one brief's documents in memory, then write them."""
+    if any(renderer_for(fmt).embeds_fonts for fmt in fmts):
+        pipeline.check_glyphs(loaded)
     rendered = []
     for audience in audiences:
+        document = pipeline.document_for(loaded, audience, project.settings)
         for fmt in fmts:
             started = time.perf_counter()
-            data = pipeline.render(loaded, audience, fmt, project.settings)
+            data = pipeline.render_document(document, fmt, project.settings)
             path = output_path(project.out, loaded.brief.id, audience, fmt)
             rendered.append((path, data, time.perf_counter() - started))
     for path, data, _ in rendered:

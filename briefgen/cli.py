@@ -38,7 +38,11 @@ def main() -> None:
               show_default=True, help="Project root holding data/ and templates/.")
 def build(files, audiences, fmts, out, project) -> None:
     """Render briefs into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
+    import gc
+
     from .build import Project, build as run_build
+
+    gc.freeze()   # the imported modules live to the end: keep the collector off them
 
     try:
         report = run_build(Project.at(project, out), list(files) or None,

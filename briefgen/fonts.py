@@ -14,6 +14,7 @@ naming it, never a silent box.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -149,18 +150,27 @@ def _map_styles(name: str) -> None:
             addMapping(name, bold, italic, registered(name))
 
 
+@lru_cache(maxsize=1)
+def _family_glyphs() -> frozenset:
+    return coverage("Serif").union(coverage("Sans"))
+
+
 def missing_glyphs(text: str) -> list[str]:
     """Characters of ``text`` that no face can draw."""
-    drawable = coverage("Serif").union(coverage("Sans"))
+    drawable = _family_glyphs()
+    if drawable.issuperset(text):
+        return []
     missing = [c for c in dict.fromkeys(text) if c not in drawable and not c.isspace()]
     return [c for c in missing if not any(c in coverage(name) for name in FALLBACKS)]
 
 
 EAST_ASIAN_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),
                      (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in EAST_ASIAN_RANGES)
+EAST_ASIAN = re.compile(f"[{_CLASS}]")
+EAST_ASIAN_RUN = re.compile(f"([{_CLASS}]+)")
 
 
 def is_east_asian(char: str) -> bool:
     """Whether Word should set ``char`` in the East Asian font slot."""
-    code = ord(char)
-    return any(low <= code <= high for low, high in EAST_ASIAN_RANGES)
+    return EAST_ASIAN.match(char) is not None

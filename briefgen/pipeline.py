@@ -74,10 +74,14 @@ def document_for(loaded: LoadedBrief, audience_name: str,
 def render(loaded: LoadedBrief, audience_name: str, fmt: str,
            settings: Settings = Settings()) -> bytes:
     """The bytes of one brief for one audience in one format."""
-    renderer = renderer_for(fmt)
-    if renderer.embeds_fonts:
+    if renderer_for(fmt).embeds_fonts:
         check_glyphs(loaded)
-    return renderer(settings.theme).render(document_for(loaded, audience_name, settings))
+    return render_document(document_for(loaded, audience_name, settings), fmt, settings)
+
+
+def render_document(document: blocks.Document, fmt: str, settings: Settings = Settings()) -> bytes:
+    """The bytes of a block tree in one format (the data's glyphs already checked)."""
+    return renderer_for(fmt)(settings.theme).render(document)
 
 
 def check_glyphs(loaded: LoadedBrief) -> None:

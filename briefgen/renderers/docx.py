@@ -36,7 +36,7 @@ class DocxRenderer(Renderer):
     extension = ".docx"
 
     def render(self, document: b.Document) -> bytes:
-        self.doc = new_document(self.theme, document.status_colours)
+        self.doc, self.style_ids = new_document(self.theme, document.status_colours)
         self.statuses = set(document.status_colours)
         self.body = self.doc._body
         self.page_setup(document.meta)
@@ -48,6 +48,16 @@ class DocxRenderer(Renderer):
         self.doc.save(buffer)
         return buffer.getvalue()
 
+    # ------------------------------------------------------ styles by id
+
+    def paragraph(self, style: str, container=None):
+        """A new paragraph in ``style`` (set by id: looking styles up by name is slow)."""
+        return self.styled((container or self.doc).add_paragraph(), style)
+
+    def styled(self, paragraph, style: str):
+        paragraph._p.style = self.style_ids[style]
+        return paragraph
+
     # ------------------------------------------------------ page and title
 
     def page_setup(self, meta: b.DocumentMeta) -> None:
@@ -58,26 +68,24 @@ class DocxRenderer(Renderer):
         top, right, bottom, left = self.theme.margins_mm
         section.top_margin, section.right_margin = Mm(top), Mm(right)
         section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
-        header = section.header.paragraphs[0]
-        header.style = "Marking"
+        header = self.styled(section.header.paragraphs[0], "Marking")
         self.add_text(header, meta.marking)
-        footer = section.footer.paragraphs[0]
-        footer.style = "Footer Text"
+        footer = self.styled(section.footer.paragraphs[0], "Footer Text")
         self.add_text(footer, f"{meta.marking}  ·  {meta.organisation}  ·  Page ")
         footer._p.append(_field("PAGE"))
         self.add_text(footer, " of ")
         footer._p.append(_field("NUMPAGES"))
 
     def title_block(self, meta: b.DocumentMeta) -> None:
-        self.add_text(self.doc.add_paragraph(style="Organisation"), meta.organisation.upper())
-        self.add_text(self.doc.add_paragraph(style="Title"), meta.title)
+        self.add_text(self.paragraph("Organisation"), meta.organisation.upper())
+        self.add_text(self.paragraph("Title"), meta.title)
         if meta.subtitle:
-            self.add_text(self.doc.add_paragraph(style="Subtitle"), meta.subtitle)
+            self.add_text(self.paragraph("Subtitle"), meta.subtitle)
         details = [meta.audience_label]
         if meta.edition:
             details.append(f"Edition of {long_date(meta.edition)}")
         details.append(", ".join(meta.authors))
-        self.add_text(self.doc.add_paragraph(style="Brief Meta"),
+        self.add_text(self.paragraph("Brief Meta"),
                       "  ·  ".join(d for d in details if d))
 
     def properties(self, meta: b.DocumentMeta) -> None:
@@ -96,17 +104,15 @@ class DocxRenderer(Renderer):
     # -------------------------------------------------------------- blocks
 
     def render_heading(self, node: b.Heading, container=None) -> None:
-        paragraph = self.doc.add_paragraph(style=f"Heading {node.level}")
-        self.inlines(paragraph, node.children)
+        self.inlines(self.paragraph(f"Heading {node.level}"), node.children)
 
     def render_paragraph(self, node: b.Paragraph, container=None, style: str | None = None):
-        paragraph = (container or self.doc).add_paragraph(style=style or "Normal")
+        paragraph = self.paragraph(style or "Normal", container)
         self.inlines(paragraph, node.children)
         return paragraph
 
     def render_caption(self, node: b.Caption, container=None) -> None:
-        paragraph = (container or self.doc).add_paragraph(style="Caption")
-        self.inlines(paragraph, node.children)
+        self.inlines(self.paragraph("Caption", container), node.children)
 
     def render_bullet_list(self, node: b.BulletList, container=None, depth: int = 0) -> None:
         for item in node.items:
@@ -136,7 +142,7 @@ class DocxRenderer(Renderer):
 
     def render_table(self, node: b.Table, container=None) -> None:
         table = (container or self.doc).add_table(rows=1 + len(node.rows), cols=node.columns)
-        table.style = self.doc.styles["Brief Table"]
+        table._tbl.tblStyle_val = self.style_ids["Brief Table"]
         table.autofit = False
         look = table._tbl.tblPr.find(qn("w:tblLook"))
         if look is not None:
@@ -146,13 +152,12 @@ class DocxRenderer(Renderer):
         for index, (row, cells) in enumerate(zip(table.rows, (node.header, *node.rows))):
             style = "Table Heading" if index == 0 else "Table Text"
             for cell, content, align in zip(row.cells, cells, aligns):
-                paragraph = cell.paragraphs[0]
-                paragraph.style = style
+                paragraph = self.styled(cell.paragraphs[0], style)
                 if align != "left":
                     paragraph.alignment = ALIGN[align]
                 self.inlines(paragraph, content.children)
         self.column_widths(table, node)
-        self.doc.add_paragraph(style="Normal").paragraph_format.space_after = 0
+        self.paragraph("Normal").paragraph_format.space_after = 0
 
     def column_widths(self, table, node: b.Table) -> None:
         width, height = PAGE_SIZES[self.theme.page_size]
@@ -172,15 +177,15 @@ class DocxRenderer(Renderer):
                 self.dispatch(child, container)
 
     def render_thematic_break(self, node: b.ThematicBreak, container=None) -> None:
-        paragraph = self.doc.add_paragraph(style="Normal")
+        paragraph = self.paragraph("Normal")
         self.add_text(paragraph, "\u2042")
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
     def restarted_numbering(self, start: int) -> int:
         """A numbering instance that starts again at ``start`` for one ordered list."""
         numbering = self.doc.part.numbering_part.element
-        style = self.doc.styles["List Number"]
-        num_pr = style.element.pPr.find(qn("w:numPr"))
+        style = self.doc.styles.element.get_by_id(self.style_ids["List Number"])
+        num_pr = style.pPr.find(qn("w:numPr"))
         base = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
         abstract = base.find(qn("w:abstractNumId")).get(qn("w:val"))
         num = numbering.add_num(int(abstract))
@@ -197,7 +202,9 @@ class DocxRenderer(Renderer):
     def add_text(self, paragraph, text: str, styles: tuple = (), char_style: str | None = None):
         """Add ``text`` as runs; East Asian runs also name the CJK face."""
         for east_asian, chunk in _script_runs(text):
-            run = paragraph.add_run(chunk, style=char_style)
+            run = paragraph.add_run(chunk)
+            if char_style:
+                run._r.style = self.style_ids[char_style]
             if "strong" in styles:
                 run.bold = True
             if "emph" in styles:
@@ -233,18 +240,18 @@ class DocxRenderer(Renderer):
             start = len(paragraph.runs)
             self.dispatch(child, paragraph, styles)
             for run in paragraph.runs[start:]:
-                run.style = "Hyperlink"
+                run._r.style = self.style_ids["Hyperlink"]
                 link.append(run._r)
 
 
 def _script_runs(text: str) -> list[tuple[bool, str]]:
+    """(is East Asian, text) runs; most text has none and stays one run."""
+    if not fonts.EAST_ASIAN.search(text):
+        return [(False, text)]
     out: list[tuple[bool, str]] = []
-    for char in text:
-        flag = fonts.is_east_asian(char)
-        if out and (out[-1][0] == flag or char == " "):
-            out[-1] = (out[-1][0], out[-1][1] + char)
-        else:
-            out.append((flag, char))
+    for part in fonts.EAST_ASIAN_RUN.split(text):
+        if part:
+            out.append((bool(fonts.EAST_ASIAN.match(part)), part))
     return out
 
 

@@ -18,6 +18,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
+from docx.styles import BabelFish
 
 from .. import fonts
 from ..theme import Theme
@@ -42,28 +43,77 @@ def _default_template() -> bytes:
     return buffer.getvalue()
 
 
+USED_STYLES = frozenset({
+    "Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Caption",
+    "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2",
+    "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Header", "Footer",
+    "Strong", "Emphasis", "Default Paragraph Font", "Normal Table", "No List", "Table Grid",
+    "Brief Meta", "Organisation", "Table Heading", "Table Text", "Callout", "Marking",
+    "Footer Text", "Hyperlink", "Brief Table"})
+UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail")
+
+
 @lru_cache(maxsize=8)
-def _styled_template(theme: Theme) -> bytes:
-    """The default template with the theme's styles, built once per theme."""
+def _styled_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
+    """The template with the theme's styles, and its style ids by name; once per theme."""
     document = docx.Document(io.BytesIO(_default_template()))
     apply_styles(document, theme)
+    _prune(document)
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), {style.name: style.style_id for style in document.styles}
 
 
-def new_document(theme: Theme, statuses: dict[str, str]) -> docx.document.Document:
-    document = docx.Document(io.BytesIO(_styled_template(theme)))
+def new_document(theme: Theme, statuses: dict[str, str]):
+    """A fresh document with the theme's styles; returns it and its style ids by name."""
+    template, ids = _styled_template(theme)
+    document = docx.Document(io.BytesIO(template))
+    ids = dict(ids)
     for value, hex_colour in statuses.items():
         style = document.styles.add_style(status_style_name(value), CHARACTER)
         style.base_style = document.styles["Default Paragraph Font"]
         style.font.bold = True
         style.font.color.rgb = rgb(hex_colour)
-    return document
+        ids[style.name] = style.style_id
+    return document, ids
 
 
 def status_style_name(value: str) -> str:
     return f"Status {value}"
+
+
+def _prune(document) -> None:
+    """Keep only the styles and parts briefs use: smaller files, faster to open and save."""
+    for owner in (document.part, document.part.package):
+        for rel in list(owner.rels.values()):
+            if rel.reltype.endswith(UNUSED_PARTS):
+                owner.rels.pop(rel.rId)
+    styles = document.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.iterchildren(qn("w:style"))}
+    keep = _with_references(by_id, {i for i, s in by_id.items() if _name(s) in USED_STYLES})
+    for style_id, element in by_id.items():
+        if style_id not in keep:
+            styles.remove(element)
+
+
+def _name(style_element) -> str:
+    """The name Word shows ("Heading 1"), not the stored one ("heading 1")."""
+    name = style_element.find(qn("w:name"))
+    return BabelFish.internal2ui(name.get(qn("w:val"))) if name is not None else ""
+
+
+def _with_references(by_id: dict, keep: set) -> set:
+    """``keep`` and every style those styles are based on, followed by or linked to."""
+    pending, kept = list(keep), set(keep)
+    while pending:
+        element = by_id[pending.pop()]
+        for tag in ("w:basedOn", "w:next", "w:link"):
+            ref = element.find(qn(tag))
+            target = ref.get(qn("w:val")) if ref is not None else None
+            if target in by_id and target not in kept:
+                kept.add(target)
+                pending.append(target)
+    return kept
 
 
 def set_fonts(rpr_owner, name: str) -> None:

@@ -10,8 +10,10 @@ row on every page, and the page template draws the marking and
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, ListFlowable, ListItem,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
@@ -23,6 +25,9 @@ from .. import fonts
 from ..templating import long_date
 from . import Renderer, column_shares, register
 from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
+
+
+rl_config.useA85 = 0   # binary streams: smaller files, less work than ASCII85
 
 
 class _Heading(Paragraph):
@@ -290,16 +295,16 @@ def _draw_runs(canvas: Canvas, text: str, x: float, y: float, face: str, size: f
     return total
 
 
+@lru_cache(maxsize=256)
 def _fits(text: str, size: float, width: float) -> str:
     """``text``, shortened with an ellipsis to fit ``width`` points (CJK counted wide)."""
     font = fonts.registered("Sans")
-
-    def measure(value: str) -> float:
-        return sum(stringWidth(c, font, size) if not fonts.is_east_asian(c) else size
-                   for c in value)
-
-    if measure(text) <= width:
+    widths = [size if fonts.is_east_asian(c) else stringWidth(c, font, size) for c in text]
+    if sum(widths) <= width:
         return text
-    while text and measure(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    room, used = width - stringWidth("…", font, size), 0.0
+    for index, char_width in enumerate(widths):
+        used += char_width
+        if used > room:
+            return text[:index].rstrip() + "…"
+    return text
