@@ -13,9 +13,11 @@ import io
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import parse_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from .. import blocks as b
 from .. import fonts
@@ -26,6 +28,7 @@ from .pdfstyle import PAGE_SIZES
 
 LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
                "number": ("List Number", "List Number 2", "List Number 3")}
+CONTINUE_STYLES = ("List Continue", "List Continue 2", "List Continue 3")
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
          "right": WD_ALIGN_PARAGRAPH.RIGHT}
 
@@ -39,6 +42,7 @@ class DocxRenderer(Renderer):
         self.doc, self.style_ids = new_document(self.theme, document.status_colours)
         self.statuses = set(document.status_colours)
         self.body = self.doc._body
+        self.sect_pr = self.doc.element.body.sectPr
         self.page_setup(document.meta)
         self.title_block(document.meta)
         for block in document.blocks:
@@ -50,9 +54,13 @@ class DocxRenderer(Renderer):
 
     # ------------------------------------------------------ styles by id
 
-    def paragraph(self, style: str, container=None):
-        """A new paragraph in ``style`` (set by id: looking styles up by name is slow)."""
-        return self.styled((container or self.doc).add_paragraph(), style)
+    def paragraph(self, style: str):
+        """A new body paragraph in ``style``, built directly: python-docx's helpers
+        look styles up by name and scan for insertion points, which dominates."""
+        p = OxmlElement("w:p")
+        p.style = self.style_ids[style]
+        self.sect_pr.addprevious(p)
+        return Paragraph(p, self.body)
 
     def styled(self, paragraph, style: str):
         paragraph._p.style = self.style_ids[style]
@@ -103,45 +111,44 @@ class DocxRenderer(Renderer):
 
     # -------------------------------------------------------------- blocks
 
-    def render_heading(self, node: b.Heading, container=None) -> None:
+    def render_heading(self, node: b.Heading) -> None:
         self.inlines(self.paragraph(f"Heading {node.level}"), node.children)
 
-    def render_paragraph(self, node: b.Paragraph, container=None, style: str | None = None):
-        paragraph = self.paragraph(style or "Normal", container)
+    def render_paragraph(self, node: b.Paragraph, style: str = "Normal"):
+        paragraph = self.paragraph(style)
         self.inlines(paragraph, node.children)
         return paragraph
 
-    def render_caption(self, node: b.Caption, container=None) -> None:
-        self.inlines(self.paragraph("Caption", container), node.children)
+    def render_caption(self, node: b.Caption) -> None:
+        self.inlines(self.paragraph("Caption"), node.children)
 
-    def render_bullet_list(self, node: b.BulletList, container=None, depth: int = 0) -> None:
+    def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> None:
         for item in node.items:
-            self.render_list_item(item, container, depth, "bullet")
+            self.render_list_item(item, depth, "bullet")
 
-    def render_ordered_list(self, node: b.OrderedList, container=None, depth: int = 0) -> None:
+    def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> None:
         num_id = self.restarted_numbering(node.start)
         for item in node.items:
-            self.render_list_item(item, container, depth, "number", num_id)
+            self.render_list_item(item, depth, "number", num_id)
 
-    def render_list_item(self, node: b.ListItem, container=None, depth: int = 0,
-                         kind: str = "bullet", num_id: int | None = None) -> None:
-        style = LIST_STYLES[kind][min(depth, 2)]
+    def render_list_item(self, node: b.ListItem, depth: int = 0, kind: str = "bullet",
+                         num_id: int | None = None) -> None:
+        level = min(depth, 2)
         first = True
         for child in node.children:
             if isinstance(child, (b.BulletList, b.OrderedList)):
-                self.dispatch(child, container, depth + 1)
+                self.dispatch(child, depth + 1)
             elif isinstance(child, b.Paragraph):
-                paragraph = self.render_paragraph(child, container, style if first else
-                                                  "List Continue" if depth == 0 else
-                                                  f"List Continue {min(depth, 2) + 1}")
+                style = LIST_STYLES[kind][level] if first else CONTINUE_STYLES[level]
+                paragraph = self.render_paragraph(child, style)
                 if first and num_id is not None:
-                    _set_numbering(paragraph, num_id, min(depth, 2))
+                    _set_numbering(paragraph, num_id, level)
                 first = False
             else:
-                self.dispatch(child, container)
+                self.dispatch(child)
 
-    def render_table(self, node: b.Table, container=None) -> None:
-        table = (container or self.doc).add_table(rows=1 + len(node.rows), cols=node.columns)
+    def render_table(self, node: b.Table) -> None:
+        table = self.doc.add_table(rows=1 + len(node.rows), cols=node.columns)
         table._tbl.tblStyle_val = self.style_ids["Brief Table"]
         table.autofit = False
         look = table._tbl.tblPr.find(qn("w:tblLook"))
@@ -149,37 +156,35 @@ class DocxRenderer(Renderer):
             look.set(qn("w:firstColumn"), "0")
         _mark_header_row(table.rows[0])
         aligns = node.aligns or ("left",) * node.columns
-        for index, (row, cells) in enumerate(zip(table.rows, (node.header, *node.rows))):
+        widths = self.column_widths(node)
+        for index, (tr, cells) in enumerate(zip(table._tbl.tr_lst, (node.header, *node.rows))):
             style = "Table Heading" if index == 0 else "Table Text"
-            for cell, content, align in zip(row.cells, cells, aligns):
-                paragraph = self.styled(cell.paragraphs[0], style)
+            for tc, content, align, width in zip(tr.tc_lst, cells, aligns, widths):
+                tc.width = width
+                paragraph = self.styled(Paragraph(tc.p_lst[0], self.body), style)
                 if align != "left":
                     paragraph.alignment = ALIGN[align]
                 self.inlines(paragraph, content.children)
-        self.column_widths(table, node)
-        self.paragraph("Normal").paragraph_format.space_after = 0
+        for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
+            column.w = width
+        self.paragraph("Table Spacer")   # keeps two tables from merging into one
 
-    def column_widths(self, table, node: b.Table) -> None:
-        width, height = PAGE_SIZES[self.theme.page_size]
-        top, right, bottom, left = self.theme.margins_mm
+    def column_widths(self, node: b.Table) -> list[Emu]:
+        width, _ = PAGE_SIZES[self.theme.page_size]
+        _, right, _, left = self.theme.margins_mm
         frame = width - (left + right) * 72 / 25.4
-        for column, share in zip(table.columns, column_shares(node, frame, self.theme.table_size)):
-            width = Emu(int(share * frame * 12700))
-            column.width = width
-            for cell in column.cells:
-                cell.width = width
+        shares = column_shares(node, frame, self.theme.table_size)
+        return [Emu(int(share * frame * 12700)) for share in shares]
 
-    def render_callout(self, node: b.Callout, container=None) -> None:
+    def render_callout(self, node: b.Callout) -> None:
         for child in node.children:
             if isinstance(child, b.Paragraph):
-                self.render_paragraph(child, container, "Callout")
+                self.render_paragraph(child, "Callout")
             else:
-                self.dispatch(child, container)
+                self.dispatch(child)
 
-    def render_thematic_break(self, node: b.ThematicBreak, container=None) -> None:
-        paragraph = self.paragraph("Normal")
-        self.add_text(paragraph, "\u2042")
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    def render_thematic_break(self, node: b.ThematicBreak) -> None:
+        self.add_text(self.paragraph("Separator"), "\u2042")
 
     def restarted_numbering(self, start: int) -> int:
         """A numbering instance that starts again at ``start`` for one ordered list."""
@@ -202,22 +207,23 @@ class DocxRenderer(Renderer):
     def add_text(self, paragraph, text: str, styles: tuple = (), char_style: str | None = None):
         """Add ``text`` as runs; East Asian runs also name the CJK face."""
         for east_asian, chunk in _script_runs(text):
-            run = paragraph.add_run(chunk)
+            r = paragraph._p.add_r()
             if char_style:
-                run._r.style = self.style_ids[char_style]
-            if "strong" in styles:
-                run.bold = True
-            if "emph" in styles:
-                run.italic = True
+                r.style = self.style_ids[char_style]
+            if styles:
+                run = Run(r, paragraph)
+                run.bold = True if "strong" in styles else None
+                run.italic = True if "emph" in styles else None
             if east_asian:
-                _east_asian(run)
+                _east_asian(r)
+            r.add_t(chunk)   # validated text holds no tabs or line breaks to translate
         return paragraph
 
     def render_text(self, node: b.Text, paragraph, styles: tuple = ()) -> None:
         self.add_text(paragraph, node.text, styles)
 
     def render_line_break(self, node: b.LineBreak, paragraph, styles: tuple = ()) -> None:
-        paragraph.add_run().add_break()
+        Run(paragraph._p.add_r(), paragraph).add_break()
 
     def render_code(self, node: b.Code, paragraph, styles: tuple = ()) -> None:
         self.add_text(paragraph, node.text, styles)
@@ -255,8 +261,8 @@ def _script_runs(text: str) -> list[tuple[bool, str]]:
     return out
 
 
-def _east_asian(run) -> None:
-    rpr = run._r.get_or_add_rPr()
+def _east_asian(r) -> None:
+    rpr = r.get_or_add_rPr()
     rfonts = rpr.makeelement(qn("w:rFonts"), {qn("w:eastAsia"): CJK_FAMILY,
                                               qn("w:hint"): "eastAsia"})
     rpr.insert(0, rfonts)

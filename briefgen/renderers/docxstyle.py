@@ -49,7 +49,7 @@ USED_STYLES = frozenset({
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Header", "Footer",
     "Strong", "Emphasis", "Default Paragraph Font", "Normal Table", "No List", "Table Grid",
     "Brief Meta", "Organisation", "Table Heading", "Table Text", "Callout", "Marking",
-    "Footer Text", "Hyperlink", "Brief Table"})
+    "Footer Text", "Hyperlink", "Brief Table", "Table Spacer", "Separator"})
 UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail")
 
 
@@ -179,6 +179,13 @@ def _custom(document, theme: Theme) -> None:
     footer = add("Footer Text", PARAGRAPH)
     _paragraph(footer, theme, theme.heading_font, 7.5, theme.muted_colour, after=0,
                base="Footer")
+    spacer = add("Table Spacer", PARAGRAPH)
+    _paragraph(spacer, theme, theme.body_font, 4, theme.text_colour, after=0, base="Normal",
+               line=1.0)
+    separator = add("Separator", PARAGRAPH)
+    _paragraph(separator, theme, theme.body_font, theme.body_size, theme.muted_colour,
+               before=6, after=6, base="Normal")
+    separator.paragraph_format.alignment = 1
     link = add("Hyperlink", CHARACTER)
     link.base_style = styles["Default Paragraph Font"]
     link.font.color.rgb = rgb(theme.accent_colour)
