@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, ListFlowable, ListItem,
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -27,10 +27,28 @@ from . import Renderer, column_shares, register
 from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
 
 
+BULLETS = ("\u2022", "\u2013", "\u25e6")
 rl_config.useA85 = 0   # binary streams: smaller files, less work than ASCII85
 
 
-class _Heading(Paragraph):
+class _Paragraph(Paragraph):
+    """A Paragraph that lays its lines out once per width.
+
+    Platypus asks a paragraph to wrap several times at the same width (keep-with-next
+    groups, table row heights, then drawing); line breaking is the single largest cost
+    of a brief, and its result depends on the width alone.
+    """
+
+    _wrapped_width: float | None = None
+
+    def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
+        if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
+            super().wrap(availWidth, availHeight)
+            self._wrapped_width = availWidth
+        return self.width, self.height
+
+
+class _Heading(_Paragraph):
     """A heading paragraph that the document template turns into a bookmark."""
 
     def __init__(self, text: str, style, level: int, title: str):
@@ -60,15 +78,15 @@ class PdfRenderer(Renderer):
 
     def title_block(self, meta: b.DocumentMeta) -> list:
         s = self.styles
-        story = [Paragraph(self.text(meta.organisation.upper(), "Sans"), s["Organisation"]),
-                 Paragraph(self.text(meta.title, "Sans"), s["Title"])]
+        story = [_Paragraph(self.text(meta.organisation.upper(), "Sans"), s["Organisation"]),
+                 _Paragraph(self.text(meta.title, "Sans"), s["Title"])]
         if meta.subtitle:
-            story.append(Paragraph(self.text(meta.subtitle), s["Subtitle"]))
+            story.append(_Paragraph(self.text(meta.subtitle), s["Subtitle"]))
         details = [meta.audience_label]
         if meta.edition:
             details.append(f"Edition of {long_date(meta.edition)}")
         details.append(", ".join(meta.authors))
-        story.append(Paragraph(self.text("  ·  ".join(d for d in details if d), "Sans"),
+        story.append(_Paragraph(self.text("  ·  ".join(d for d in details if d), "Sans"),
                                s["Meta"]))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
@@ -83,36 +101,32 @@ class PdfRenderer(Renderer):
                 _Heading(markup, self.styles[f"Heading{node.level}"], node.level, title)]
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
-        return [Paragraph(self.inline(node.children), self.styles[style])]
+        return [_Paragraph(self.inline(node.children), self.styles[style])]
 
     def render_caption(self, node: b.Caption) -> list:
-        return [Paragraph(self.inline(node.children, "Sans"), self.styles["Caption"])]
+        return [_Paragraph(self.inline(node.children, "Sans"), self.styles["Caption"])]
 
     def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> list:
-        bullets = ("\u2022", "\u2013", "\u25e6")
-        return [ListFlowable([self.render_list_item(i, depth) for i in node.items],
-                             bulletType="bullet", start=bullets[depth % 3], leftIndent=14,
-                             bulletFontName=fonts.registered(self.theme.body_font),
-                             bulletFontSize=self.theme.body_size, bulletOffsetY=0,
-                             spaceAfter=4)]
+        marker = BULLETS[depth % len(BULLETS)]
+        return [f for item in node.items for f in self.render_list_item(item, depth, marker)]
 
     def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> list:
-        return [ListFlowable([self.render_list_item(i, depth) for i in node.items],
-                             bulletType="1", start=str(node.start), leftIndent=18,
-                             bulletFormat="%s.",
-                             bulletFontName=fonts.registered(self.theme.body_font),
-                             bulletFontSize=self.theme.body_size, spaceAfter=4)]
+        return [f for number, item in enumerate(node.items, start=node.start)
+                for f in self.render_list_item(item, depth, f"{number}.")]
 
-    def render_list_item(self, node: b.ListItem, depth: int = 0) -> ListItem:
-        flowables = []
+    def render_list_item(self, node: b.ListItem, depth: int = 0, marker: str = BULLETS[0]) -> list:
+        """Paragraphs with a hanging bullet; lighter than ListFlowable, which copies styles."""
+        style = self.styles[f"List{min(depth, 2) + 1}"]
+        flowables: list = []
         for child in node.children:
             if isinstance(child, (b.BulletList, b.OrderedList)):
                 flowables.extend(self.dispatch(child, depth + 1))
             elif isinstance(child, b.Paragraph):
-                flowables.extend(self.render_paragraph(child, "Bullet"))
+                bullet = None if flowables else self.text(marker)
+                flowables.append(_Paragraph(self.inline(child.children), style, bulletText=bullet))
             else:
                 flowables.extend(self.dispatch(child))
-        return ListItem(flowables)
+        return flowables
 
     def render_table(self, node: b.Table) -> list:
         aligns = node.aligns or ("left",) * node.columns
@@ -145,7 +159,7 @@ class PdfRenderer(Renderer):
 
     def cell(self, node: b.TableCell, style: str, align: str) -> Paragraph:
         font = self.theme.table_font
-        return Paragraph(self.inline(node.children, font), aligned(self.styles[style], align))
+        return _Paragraph(self.inline(node.children, font), aligned(self.styles[style], align))
 
     def column_widths(self, node: b.Table) -> list[float]:
         width = frame_width(self.theme)

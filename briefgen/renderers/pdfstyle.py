@@ -58,7 +58,6 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
         "Caption": ParagraphStyle("Caption", base, fontName=sans + "-Bold", fontSize=8.5,
                                   leading=11, textColor=accent, spaceBefore=6, spaceAfter=4,
                                   keepWithNext=1),
-        "Bullet": ParagraphStyle("Bullet", base, spaceAfter=3),
         "TableHeader": ParagraphStyle("TableHeader", base, fontName=table + "-Bold",
                                       fontSize=theme.table_size,
                                       leading=theme.table_size * 1.3,
@@ -68,6 +67,10 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
         "Callout": ParagraphStyle("Callout", base, spaceAfter=4),
         "Footer": ParagraphStyle("Footer", base, fontName=sans, fontSize=7.5, textColor=muted),
     }
+    for level in (1, 2, 3):
+        styles[f"List{level}"] = ParagraphStyle(
+            f"List{level}", base, leftIndent=16 * level, bulletIndent=16 * level - 12,
+            bulletFontName=body, bulletFontSize=theme.body_size, spaceAfter=3)
     for level, size in enumerate(theme.heading_sizes, start=1):
         styles[f"Heading{level}"] = ParagraphStyle(
             f"Heading{level}", base, fontName=sans + "-Bold", fontSize=size,
