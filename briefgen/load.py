@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pydantic
 
-from . import yamlsource
+from . import references, yamlsource
 from .audiences import BUILTIN_AUDIENCES
 from .errors import DataError, Location, Problem
 from .model import Brief
@@ -45,11 +45,18 @@ def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AU
         located = yamlsource.load(text, str(path))
     except yamlsource.YamlProblems as error:
         raise DataError(error.problems) from None
-    brief = _validate(located)
-    problems = check_references(brief, located, set(audiences))
+    problems = references.check(located, set(audiences))
+    try:
+        brief = _validate(located)
+    except DataError as error:
+        raise DataError(_by_place(error.problems + problems)) from None
     if problems:
         raise DataError(problems)
     return LoadedBrief(path, brief, located)
+
+
+def _by_place(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
 
 
 def _read(path: Path, max_bytes: int) -> str:
@@ -78,8 +85,7 @@ def _validate(located: Located) -> Brief:
         return Brief.model_validate(data)
     except pydantic.ValidationError as error:
         problems = [_problem(located, e) for e in error.errors() if not _consequence(e)]
-        problems.sort(key=lambda p: (p.location.line or 0, p.location.column or 0))
-        raise DataError(problems) from None
+        raise DataError(_by_place(problems)) from None
 
 
 def _problem(located: Located, error: dict) -> Problem:
@@ -176,86 +182,3 @@ def _inner_model(annotation: object) -> type | None:
         if found is not None:
             return found
     return None
-
-
-# ----------------------------------------------------------- cross references
-
-def check_references(brief: Brief, located: Located, audiences: set[str]) -> list[Problem]:
-    """What the model alone cannot see: ids that must exist, be unique, or be declared."""
-    problems: list[Problem] = []
-    source_ids = {s.id for s in brief.sources}
-
-    def report(path: tuple, message: str) -> None:
-        problems.append(Problem(located.locate(path), dotted(path), message))
-
-    for path, ids in _citations(brief):
-        for index, source_id in enumerate(ids):
-            if source_id not in source_ids:
-                report(path + (index,), f"found the unknown source id '{source_id}', expected "
-                                        f"one of the ids under sources: {_listing(source_ids)}")
-    for path, names in _audience_lists(brief):
-        for index, name in enumerate(names):
-            if name not in audiences:
-                report(path + (index,), f"found the unknown audience '{name}', expected one of "
-                                        f"{_listing(audiences)}")
-    for path, ident in _duplicates(brief):
-        report(path, f"found the id '{ident}' a second time, expected every id to be unique")
-    problems.extend(_status_problems(brief, located))
-    return problems
-
-
-def _listing(names: set[str]) -> str:
-    return ", ".join(sorted(names)) or "(none declared)"
-
-
-def _point_paths(points: tuple, path: tuple):
-    for index, point in enumerate(points):
-        yield path + (index,), point
-        yield from _point_paths(point.points, path + (index, "points"))
-
-
-def _citations(brief: Brief):
-    for s_index, section in enumerate(brief.sections):
-        base = ("sections", s_index)
-        for path, point in _point_paths(section.points, base + ("points",)):
-            yield path + ("sources",), point.sources
-        for t_index, table in enumerate(section.tables):
-            yield base + ("tables", t_index, "sources"), table.sources
-
-
-def _audience_lists(brief: Brief):
-    yield ("default_audiences",), brief.default_audiences
-    for s_index, section in enumerate(brief.sections):
-        base = ("sections", s_index)
-        yield base + ("audiences",), section.audiences or ()
-        for path, point in _point_paths(section.points, base + ("points",)):
-            yield path + ("audiences",), point.audiences or ()
-        for t_index, table in enumerate(section.tables):
-            yield base + ("tables", t_index, "audiences"), table.audiences or ()
-
-
-def _duplicates(brief: Brief):
-    seen: Counter = Counter()
-    places = [(("sources", i, "id"), s.id) for i, s in enumerate(brief.sources)]
-    for s_index, section in enumerate(brief.sections):
-        places += [(("sections", s_index, "tables", t, "id"), table.id)
-                   for t, table in enumerate(section.tables)]
-    for path, ident in places:
-        seen[ident] += 1
-        if seen[ident] == 2:
-            yield path, ident
-
-
-def _status_problems(brief: Brief, located: Located):
-    declared = set(brief.statuses)
-    for s_index, section in enumerate(brief.sections):
-        for t_index, table in enumerate(section.tables):
-            for column in table.status_columns():
-                for r_index, row in enumerate(table.rows):
-                    value = row[column].plain()
-                    if value not in declared:
-                        path = ("sections", s_index, "tables", t_index, "rows", r_index, column)
-                        yield Problem(located.locate(path), dotted(path),
-                                      f"found the status '{value}', expected one of the "
-                                      f"statuses declared at the top: {_listing(declared)}")
-

@@ -193,3 +193,10 @@ def test_rich_text_segments_are_validated(write_brief):
                                                {"link": "a link", "url": "javascript:alert(1)"}]]))
     [problem] = problems_of(path)
     assert "summary[0]: segment 3 has url 'javascript:alert(1)'" in problem
+
+
+def test_reference_problems_are_reported_beside_type_problems(write_brief):
+    path = write_brief(VALID.replace("marking: OFFICIAL", "marking: NO").replace(
+        "sources: [src]", "sources: [srk]"))
+    found = problems_of(path)
+    assert [p.split(": ")[1] for p in found] == ["marking", "sections[0].points[0].sources[0]"]
