@@ -105,3 +105,15 @@ def test_the_committed_schema_file_is_current():
 
     committed = json.loads((ROOT / "briefgen.schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), "run: briefgen schema > briefgen.schema.json"
+
+
+def test_a_template_error_exits_1_naming_the_template_line(project):
+    (project / "templates").mkdir()
+    (project / "templates" / "public.md.j2").write_text(
+        '{% extends "base.md.j2" %}\n{% block back_matter %}\n{{ brief.no_such_field }}\n'
+        "{% endblock %}\n", encoding="utf-8")
+    result = run("build", "--audience", "public", cwd=project)
+    assert result.returncode == 1
+    assert "templates/public.md.j2:3: undefined value" in result.stderr
+    assert "no_such_field" in result.stderr and "Traceback" not in result.stderr
+    assert not (project / "out" / BRIEF / f"{BRIEF}-public.pdf").exists()
