@@ -1,65 +1,74 @@
-"""Audiences, and the selection of what each one may see.
+"""Audience selection: what each audience may see, decided once, before templates.
 
-Visibility is inherited: an item without its own ``audiences`` list takes
-its section's, and a section without one takes the brief's
-``default_audiences``.  Selection returns a new, smaller ``Brief``; the
-templates never decide visibility themselves.
+An item is shown when both its audience list and its visibility level allow
+it.  Both are inherited: an item without ``audiences`` takes its section's,
+and a section without one takes the brief's ``default_audiences``; an item
+without ``level`` takes its section's, then the brief's ``default_level``,
+then the lowest level declared.  An audience then sees the levels up to its
+own, and only the section kinds and fields its configuration shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Brief, Point, Section, Table
+from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS, Audience
+from .model import Brief, Point, Section
+
+__all__ = ["Audience", "BUILTIN_AUDIENCES", "select", "source_numbers", "walk_points"]
 
 
 @dataclass(frozen=True)
-class Audience:
-    name: str
-    label: str
-    template: str
-    description: str
+class _Rule:
+    """Who may see an item, as inherited down to it."""
+
+    audience: Audience
+    levels: tuple
+
+    def allows(self, item, audiences: tuple, level: str) -> tuple[bool, tuple, str]:
+        audiences = item.audiences if item.audiences is not None else audiences
+        level = item.level or level
+        rank = self.levels.index
+        shown = self.audience.name in audiences and rank(level) <= rank(self.audience.level)
+        return shown, audiences, level
 
 
-BUILTIN_AUDIENCES: dict[str, Audience] = {
-    audience.name: audience for audience in (
-        Audience("executive", "Executive brief", "executive.md.j2",
-                 "Summary, key findings and a recommendations table; about two pages."),
-        Audience("analytical", "Analytical brief", "analytical.md.j2",
-                 "Everything the audience may see, with sources."),
-        Audience("public", "Public brief", "public.md.j2",
-                 "Only what is marked for the public."),
-    )
-}
-
-
-def select(brief: Brief, audience: str) -> Brief:
-    """The brief as ``audience`` may see it: hidden sections, points and tables removed."""
-    inherited = brief.default_audiences
-    sections = tuple(_section(s, audience, inherited) for s in brief.sections
-                     if s.shown_to(audience, inherited))
+def select(brief: Brief, audience: Audience, levels: tuple = DEFAULT_LEVELS) -> Brief:
+    """The brief as ``audience`` may see it: hidden sections, points, tables and fields removed."""
+    rule = _Rule(audience, levels)
+    inherited = (brief.default_audiences, brief.default_level or levels[0])
+    sections = []
+    for section in brief.sections:
+        shown, *own = rule.allows(section, *inherited)
+        if shown and section.kind in audience.sections:
+            sections.append(_section(section, rule, tuple(own)))
     cited = _cited_sources(sections)
-    sources = tuple(s for s in brief.sources if s.id in cited)
-    return brief.model_copy(update={"sections": sections, "sources": sources})
+    sources = tuple(s for s in brief.sources if s.id in cited) if audience.shows("sources") else ()
+    summary = brief.summary if audience.shows("summary") else ()
+    return brief.model_copy(update={"sections": tuple(sections), "sources": sources,
+                                    "summary": summary})
 
 
-def _section(section: Section, audience: str, inherited: tuple) -> Section:
-    own = section.audiences if section.audiences is not None else inherited
-    points = _points(section.points, audience, own)
-    tables = tuple(t for t in section.tables if t.shown_to(audience, own))
-    return section.model_copy(update={"points": points, "tables": tables})
+def _section(section: Section, rule: _Rule, inherited: tuple) -> Section:
+    shows = rule.audience.shows
+    points = _points(section.points, rule, inherited) if shows("points") else ()
+    tables = tuple(t for t in section.tables if rule.allows(t, *inherited)[0]) \
+        if shows("tables") else ()
+    body = section.body if shows("body") else ()
+    return section.model_copy(update={"points": points, "tables": tables, "body": body})
 
 
-def _points(points: tuple[Point, ...], audience: str, inherited: tuple) -> tuple[Point, ...]:
+def _points(points: tuple[Point, ...], rule: _Rule, inherited: tuple) -> tuple[Point, ...]:
     kept = []
     for point in points:
-        if point.shown_to(audience, inherited):
-            own = point.audiences if point.audiences is not None else inherited
-            kept.append(point.model_copy(update={"points": _points(point.points, audience, own)}))
+        shown, *own = rule.allows(point, *inherited)
+        if shown:
+            kept.append(point.model_copy(update={"points": _points(point.points, rule,
+                                                                   tuple(own))}))
     return tuple(kept)
 
 
-def _cited_sources(sections: tuple[Section, ...]) -> set[str]:
+def _cited_sources(sections) -> set[str]:
     cited: set[str] = set()
     for section in sections:
         for table in section.tables:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import pipeline
-from .errors import BriefgenError, UsageError
+from .config import Config, load_config
+from .errors import BriefgenError, Location, Problem, UsageError
 from .load import LoadedBrief, load_brief
 from .renderers import formats as known_formats
 from .renderers import renderer_for
@@ -23,19 +24,19 @@ from .renderers import renderer_for
 
 @dataclass(frozen=True)
 class Project:
-    """A folder holding data/, optionally templates/, and receiving out/."""
+    """A folder holding data/ (and optionally briefgen.yaml, templates/, themes/)."""
 
     root: Path
     data: Path
     out: Path
     settings: pipeline.Settings
+    config: Config
 
     @classmethod
     def at(cls, root: str | Path = ".", out: str | Path | None = None) -> "Project":
-        root = Path(root)
-        templates = root / "templates"
-        return cls(root, root / "data", Path(out) if out else root / "out",
-                   pipeline.Settings(templates=templates if templates.is_dir() else None))
+        config = load_config(Path(root))
+        return cls(config.root, config.data, Path(out) if out else config.out,
+                   pipeline.Settings.from_config(config), config)
 
     def brief_files(self) -> list[Path]:
         if not self.data.is_dir():
@@ -54,6 +55,7 @@ class Output:
 class BuildReport:
     written: list[Output] = field(default_factory=list)
     failures: list[BriefgenError] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,7 +67,7 @@ def output_path(out: Path, brief_id: str, audience: str, fmt: str) -> Path:
 
 
 def build(project: Project, files: list[Path] | None = None, audiences: list[str] | None = None,
-          fmts: list[str] | None = None) -> BuildReport:
+          fmts: list[str] | None = None, strict: bool = False) -> BuildReport:
     """Render every brief for every audience and format asked for; one failure stops no other."""
     fmts = list(fmts or known_formats())
     for fmt in fmts:
@@ -74,31 +76,53 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     for name in names:
         project.settings.audience(name)
     report = BuildReport()
+    for audience in names:   # a broken theme fails the run before any brief renders
+        project.settings.theme_for(project.settings.audience(audience))
     for path in files or project.brief_files():
         try:
-            loaded = load_brief(path, audiences=[a.name for a in project.settings.audiences])
-            report.written.extend(build_brief(loaded, project, names, fmts))
+            loaded = load_brief(path, audiences=[a.name for a in project.settings.audiences],
+                                levels=project.settings.levels)
+            written, warnings = build_brief(loaded, project, names, fmts, strict)
+            report.written.extend(written)
+            report.warnings.extend(warnings)
         except BriefgenError as error:
             report.failures.append(error)
     return report
 
 
-def build_brief(loaded: LoadedBrief, project: Project, audiences: list[str],
-                fmts: list[str]) -> list[Output]:
+def build_brief(loaded: LoadedBrief, project: Project, audiences: list[str], fmts: list[str],
+                strict: bool = False) -> tuple[list[Output], list[Problem]]:
     """Render all of one brief's documents in memory, then write them."""
-    if any(renderer_for(fmt).embeds_fonts for fmt in fmts):
-        pipeline.check_glyphs(loaded)
-    rendered = []
-    for audience in audiences:
-        document = pipeline.document_for(loaded, audience, project.settings)
+    settings = project.settings
+    rendered, warnings = [], []
+    for name in audiences:
+        audience = settings.audience(name)
+        theme = settings.theme_for(audience)
+        if any(renderer_for(fmt).embeds_fonts for fmt in fmts):
+            pipeline.check_glyphs(loaded, theme)
+        document = pipeline.document_for(loaded, name, settings)
         for fmt in fmts:
             started = time.perf_counter()
-            data = pipeline.render_document(document, fmt, project.settings)
-            path = output_path(project.out, loaded.brief.id, audience, fmt)
+            renderer = renderer_for(fmt)(theme)
+            data = renderer.render(document)
+            warnings.extend(_over_budget(loaded, audience, renderer.pages))
+            path = output_path(project.out, loaded.brief.id, name, fmt)
             rendered.append((path, data, time.perf_counter() - started))
+    if strict and warnings:
+        raise BriefgenError(warnings)
     for path, data, _ in rendered:
         write_atomic(path, data)
-    return [Output(path, seconds) for path, _, seconds in rendered]
+    return [Output(path, seconds) for path, _, seconds in rendered], warnings
+
+
+def _over_budget(loaded: LoadedBrief, audience, pages: int | None) -> list[Problem]:
+    """A warning when a PDF runs past its audience's length budget."""
+    if pages is None or audience.pages is None or pages <= audience.pages:
+        return []
+    over = pages - audience.pages
+    return [Problem(Location(str(loaded.path)), f"audience {audience.name}",
+                    f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
+                    f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
 
 
 def write_atomic(path: Path, data: bytes) -> None:

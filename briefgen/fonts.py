@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,31 +23,42 @@ from .errors import GlyphError
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 
 
-@dataclass(frozen=True)
-class Face:
-    """One font file registered with ReportLab under ``name``."""
+STYLES = ("regular", "bold", "italic", "bold_italic")
+SUFFIXES = {"regular": "", "bold": " Bold", "italic": " Italic", "bold_italic": " Bold Italic"}
 
-    name: str
-    family: str
-    file: str
-    subfont: int = 0
-
-
-FACES = {
-    # name: (family name Word and LibreOffice know, file name, sub-font index)
-    "Serif": ("DejaVu Serif", "DejaVuSerif.ttf", 0),
-    "Serif-Bold": ("DejaVu Serif", "DejaVuSerif-Bold.ttf", 0),
-    "Serif-Italic": ("DejaVu Serif", "DejaVuSerif-Italic.ttf", 0),
-    "Serif-BoldItalic": ("DejaVu Serif", "DejaVuSerif-BoldItalic.ttf", 0),
-    "Sans": ("DejaVu Sans", "DejaVuSans.ttf", 0),
-    "Sans-Bold": ("DejaVu Sans", "DejaVuSans-Bold.ttf", 0),
-    "Sans-Italic": ("DejaVu Sans", "DejaVuSans-Oblique.ttf", 0),
-    "Sans-BoldItalic": ("DejaVu Sans", "DejaVuSans-BoldOblique.ttf", 0),
-    "CJK": ("WenQuanYi Micro Hei", "wqy-microhei.ttc", 0),
+# The families briefgen knows by name: the font files of each style, by file name.
+FAMILIES: dict[str, dict[str, str]] = {
+    "DejaVu Serif": {"regular": "DejaVuSerif.ttf", "bold": "DejaVuSerif-Bold.ttf",
+                     "italic": "DejaVuSerif-Italic.ttf",
+                     "bold_italic": "DejaVuSerif-BoldItalic.ttf"},
+    "DejaVu Sans": {"regular": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf",
+                    "italic": "DejaVuSans-Oblique.ttf",
+                    "bold_italic": "DejaVuSans-BoldOblique.ttf"},
+    "DejaVu Serif Condensed": {"regular": "DejaVuSerifCondensed.ttf",
+                               "bold": "DejaVuSerifCondensed-Bold.ttf",
+                               "italic": "DejaVuSerifCondensed-Italic.ttf",
+                               "bold_italic": "DejaVuSerifCondensed-BoldItalic.ttf"},
+    "DejaVu Sans Condensed": {"regular": "DejaVuSansCondensed.ttf",
+                              "bold": "DejaVuSansCondensed-Bold.ttf",
+                              "italic": "DejaVuSansCondensed-Oblique.ttf",
+                              "bold_italic": "DejaVuSansCondensed-BoldOblique.ttf"},
+    "WenQuanYi Micro Hei": {style: "wqy-microhei.ttc" for style in STYLES},
 }
-FAMILY_NAMES = {"serif": "DejaVu Serif", "sans": "DejaVu Sans", "cjk": "WenQuanYi Micro Hei"}
-FAMILIES = ("Serif", "Sans")   # regular faces that stand in for each other
-FALLBACKS = ("CJK",)
+CJK_FAMILY = "WenQuanYi Micro Hei"
+FALLBACKS = (CJK_FAMILY,)
+
+
+def add_family(name: str, files: dict[str, str]) -> None:
+    """Make a family from font files known by path (a theme's own fonts)."""
+    regular = files["regular"]
+    FAMILIES[name] = {style: files.get(style, regular) for style in STYLES}
+
+
+def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
+    """The ReportLab name of one face of a family, registered on first use."""
+    style = {(False, False): "regular", (True, False): "bold", (False, True): "italic",
+             (True, True): "bold_italic"}[(bold, italic)]
+    return registered(family + SUFFIXES[style])
 
 
 def search_dirs() -> list[Path]:
@@ -58,7 +68,9 @@ def search_dirs() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def find(file_name: str) -> Path:
-    """The path of a font file, looked up by name under the font folders."""
+    """The path of a font file: as given if it is a path, else looked up by name."""
+    if os.sep in file_name and Path(file_name).is_file():
+        return Path(file_name)
     for folder in search_dirs():
         if folder.is_dir():
             for candidate in (folder / file_name, *folder.glob(f"*/{file_name}"),
@@ -71,19 +83,24 @@ def find(file_name: str) -> Path:
                                  "(the README's set-up does) or set BRIEFGEN_FONT_DIRS")
 
 
-def face(name: str) -> Face:
-    family, file_name, subfont = FACES[name]
-    return Face(name, family, str(find(file_name)), subfont)
+def _split(name: str) -> tuple[str, str]:
+    for style in ("bold_italic", "bold", "italic"):
+        if name.endswith(SUFFIXES[style]) and name[: -len(SUFFIXES[style])] in FAMILIES:
+            return name[: -len(SUFFIXES[style])], style
+    return name, "regular"
 
 
 @lru_cache(maxsize=None)
 def registered(name: str) -> str:
-    """Register a face with ReportLab once per process; return its name."""
+    """Register a face ("DejaVu Sans Bold") with ReportLab once per process; return its name."""
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    spec = face(name)
-    pdfmetrics.registerFont(TTFont(name, spec.file, subfontIndex=spec.subfont))
+    family, style = _split(name)
+    if family not in FAMILIES:
+        raise GlyphError.at("fonts", f"unknown font family '{family}', expected one of "
+                                     f"{', '.join(sorted(FAMILIES))}")
+    pdfmetrics.registerFont(TTFont(name, str(find(FAMILIES[family][style])), subfontIndex=0))
     return name
 
 
@@ -96,29 +113,29 @@ def coverage(name: str) -> frozenset:
     return frozenset(map(chr, font.face.charToGlyph))
 
 
-def _base(name: str) -> str:
-    return name.split("-", 1)[0]
-
-
-def register_family(base: str) -> str:
+@lru_cache(maxsize=None)
+def register_family(family: str) -> str:
     """Register a family's four faces so <b> and <i> pick the right files."""
     from reportlab.lib.fonts import addMapping
 
-    for bold in (0, 1):
-        for italic in (0, 1):
-            suffix = {(0, 0): "", (1, 0): "-Bold", (0, 1): "-Italic", (1, 1): "-BoldItalic"}
-            addMapping(base, bold, italic, registered(base + suffix[(bold, italic)]))
-    return base
+    for style in STYLES:
+        addMapping(family, "bold" in style, "italic" in style, registered(family + SUFFIXES[style]))
+    return family
 
 
-def runs(text: str, primary: str) -> list[tuple[str | None, str]]:
-    """Split ``text`` into (face or None for the primary, text) runs by glyph coverage."""
+def runs(text: str, primary: str, families: tuple[str, ...] = ()) -> list[tuple[str | None, str]]:
+    """Split ``text`` into (family or None for ``primary``, text) runs by glyph coverage.
+
+    A character ``primary`` lacks goes to the first of ``families``, then of the
+    CJK fallbacks, that has it.
+    """
     primary_glyphs = coverage(primary)
     if primary_glyphs.issuperset(text):
         return [(None, text)]
+    order = tuple(f for f in families if f != primary) + FALLBACKS
     out: list[tuple[str | None, str]] = []
     for char in text:
-        chosen = None if (char in primary_glyphs or char.isspace()) else fallback_for(char, primary)
+        chosen = None if (char in primary_glyphs or char.isspace()) else _fallback(char, order)
         if out and out[-1][0] == chosen:
             out[-1] = (chosen, out[-1][1] + char)
         else:
@@ -126,38 +143,22 @@ def runs(text: str, primary: str) -> list[tuple[str | None, str]]:
     return out
 
 
-def fallback_order(primary: str) -> tuple[str, ...]:
-    """Where to look for a glyph ``primary`` lacks: the other family, then CJK."""
-    return tuple(f for f in FAMILIES if f != _base(primary)) + FALLBACKS
-
-
-def fallback_for(char: str, primary: str) -> str:
-    for name in fallback_order(primary):
-        if char in coverage(name):
-            if name in FALLBACKS:
-                _map_styles(name)
-            return name
+def _fallback(char: str, order: tuple[str, ...]) -> str:
+    for family in order:
+        if char in coverage(family):
+            register_family(family)
+            return family
     raise GlyphError.at("fonts", f"no font has a glyph for {char!r} (U+{ord(char):04X})")
 
 
-@lru_cache(maxsize=None)
-def _map_styles(name: str) -> None:
-    """A fallback face has one style: let <b> and <i> inside it map to itself."""
-    from reportlab.lib.fonts import addMapping
-
-    for bold in (0, 1):
-        for italic in (0, 1):
-            addMapping(name, bold, italic, registered(name))
+@lru_cache(maxsize=16)
+def _drawable(families: tuple[str, ...]) -> frozenset:
+    return frozenset().union(*(coverage(f) for f in families))
 
 
-@lru_cache(maxsize=1)
-def _family_glyphs() -> frozenset:
-    return coverage("Serif").union(coverage("Sans"))
-
-
-def missing_glyphs(text: str) -> list[str]:
-    """Characters of ``text`` that no face can draw."""
-    drawable = _family_glyphs()
+def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
+    """Characters of ``text`` that no face of ``families`` or the fallbacks can draw."""
+    drawable = _drawable(families)
     if drawable.issuperset(text):
         return []
     missing = [c for c in dict.fromkeys(text) if c not in drawable and not c.isspace()]

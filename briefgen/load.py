@@ -11,7 +11,7 @@ from pathlib import Path
 import pydantic
 
 from . import references, yamlsource
-from .audiences import BUILTIN_AUDIENCES
+from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
 from .errors import DataError, Location, Problem
 from .model import Brief
 from .yamlsource import AmbiguousScalar, Located, dotted
@@ -22,6 +22,9 @@ PATTERN_MEANINGS = {
     "^(https?://|mailto:)": "an http(s) or mailto address without spaces",
     "^[a-z]{2}": "a language tag such as en-GB",
 }
+
+
+M = typing.TypeVar("M", bound=pydantic.BaseModel)
 
 
 @dataclass(frozen=True)
@@ -37,22 +40,34 @@ class LoadedBrief:
 
 
 def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
+               levels: tuple[str, ...] = DEFAULT_LEVELS,
                max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> LoadedBrief:
     """Read and validate one brief file; raise ``DataError`` listing every problem."""
     path = Path(path)
-    text = _read(path, max_bytes)
+    located = read_yaml(path, max_bytes)
+    if isinstance(located.value, dict):
+        located.value.setdefault("id", path.stem)
+    problems = references.check(located, set(audiences), levels)
     try:
-        located = yamlsource.load(text, str(path))
-    except yamlsource.YamlProblems as error:
-        raise DataError(error.problems) from None
-    problems = references.check(located, set(audiences))
-    try:
-        brief = _validate(located)
+        brief = validate(located, Brief)
     except DataError as error:
         raise DataError(_by_place(error.problems + problems)) from None
     if problems:
         raise DataError(problems)
     return LoadedBrief(path, brief, located)
+
+
+def read_yaml(path: Path, max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> Located:
+    """A YAML file's values with their places, or ``DataError`` naming what is wrong."""
+    try:
+        return yamlsource.load(_read(path, max_bytes), str(path))
+    except yamlsource.YamlProblems as error:
+        raise DataError(error.problems) from None
+
+
+def validate_file(path: Path, model: type[M]) -> M:
+    """Read and validate any YAML file of briefgen's (theme, project file) into ``model``."""
+    return validate(read_yaml(Path(path)), model)
 
 
 def _by_place(problems: list[Problem]) -> list[Problem]:
@@ -75,25 +90,24 @@ def _read(path: Path, max_bytes: int) -> str:
         raise DataError.at(str(path), f"cannot read the file: {error.strerror}") from None
 
 
-def _validate(located: Located) -> Brief:
+def validate(located: Located, model: type[M]) -> M:
+    """Validate loaded values into ``model``; every problem at its file:line:col."""
     if not isinstance(located.value, dict):
         raise DataError([Problem(located.locate(()), "",
-                                 "found a single value, expected a mapping of brief fields")])
-    data = dict(located.value)
-    data.setdefault("id", Path(located.file).stem)
+                                 "found a single value, expected a mapping of fields")])
     try:
-        return Brief.model_validate(data)
+        return model.model_validate(located.value)
     except pydantic.ValidationError as error:
-        problems = [_problem(located, e) for e in error.errors() if not _consequence(e)]
+        problems = [_problem(located, e, model) for e in error.errors() if not _consequence(e)]
         raise DataError(_by_place(problems)) from None
 
 
-def _problem(located: Located, error: dict) -> Problem:
+def _problem(located: Located, error: dict, model: type) -> Problem:
     path = tuple(p for p in error["loc"] if not _is_branch_label(p))
     kind = error["type"]
     if kind == "extra_forbidden":
         return Problem(located.locate(path, prefer_key=True), dotted(path),
-                       f"found the unknown key '{path[-1]}', expected {_known_keys(path)}")
+                       f"found the unknown key '{path[-1]}', expected {_known_keys(model, path)}")
     return Problem(located.locate(path), dotted(path), _message(kind, error))
 
 
@@ -129,6 +143,8 @@ def _message(kind: str, error: dict) -> str:
         return f"found {found}, expected {expected.get(kind, 'a list')}"
     if kind in ("unsafe_character", "rich_text", "row_width"):
         return error["msg"]
+    if kind == "value_error":
+        return error["msg"].removeprefix("Value error, ")
     return f"found {found}, expected: {error['msg']}"
 
 
@@ -150,9 +166,9 @@ def _describe(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _known_keys(path: tuple) -> str:
+def _known_keys(root: type, path: tuple) -> str:
     """The keys the model allows where an unknown one was found."""
-    model = _model_at(Brief, path[:-1])
+    model = _model_at(root, path[:-1])
     if model is None:
         return "no such key"
     names = list(model.model_fields)

@@ -73,10 +73,7 @@ class Visible(Strict):
     """Anything that may be shown to some audiences and hidden from others."""
 
     audiences: tuple[Identifier, ...] | None = None
-
-    def shown_to(self, audience: str, inherited: tuple[str, ...]) -> bool:
-        allowed = self.audiences if self.audiences is not None else inherited
-        return audience in allowed
+    level: Identifier | None = None
 
 
 class Point(Visible):
@@ -150,6 +147,7 @@ class Brief(Strict):
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-GB"
     keywords: tuple[PlainText, ...] = ()
     default_audiences: tuple[Identifier, ...] = Field(min_length=1)
+    default_level: Identifier | None = None
     summary: tuple[RichText, ...] = Field(min_length=1)
     statuses: dict[PlainText, Colour] = {}
     sources: tuple[Source, ...] = ()

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from . import blocks, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
+from .config import DEFAULT_LEVELS, Config
 from .errors import GlyphError, Problem, UsageError
 from .load import LoadedBrief
 from .model import Brief
 from .renderers import renderer_for
-from .theme import DEFAULT_THEME, Theme
+from .theme import DEFAULT_THEME, Theme, load_theme
 from .yamlsource import dotted
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Where templates come from and how documents look."""
+    """Where templates and themes come from, the audiences, and the visibility levels."""
 
     templates: Path | None = None
-    theme: Theme = DEFAULT_THEME
+    themes: Path | None = None
     audiences: tuple = tuple(BUILTIN_AUDIENCES.values())
+    levels: tuple = DEFAULT_LEVELS
+    theme: Theme | None = None      # one theme for every audience, overriding theirs
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Settings":
+        return cls(templates=config.templates, themes=config.themes,
+                   audiences=config.audiences, levels=config.levels)
 
     def audience(self, name: str) -> Audience:
         for audience in self.audiences:
@@ -31,6 +40,17 @@ class Settings:
                 return audience
         known = ", ".join(a.name for a in self.audiences)
         raise UsageError(f"unknown audience '{name}', expected one of {known}")
+
+    def theme_for(self, audience: Audience) -> Theme:
+        if self.theme is not None:
+            return self.theme.with_labels(audience.labels)
+        return _theme(audience.theme, self.themes, tuple(sorted(audience.labels.items())))
+
+
+@lru_cache(maxsize=32)
+def _theme(name: str, themes: Path | None, labels: tuple) -> Theme:
+    """Themes are loaded once per process; renderers cache their styles per theme object."""
+    return load_theme(name, themes).with_labels(dict(labels))
 
 
 def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
@@ -50,9 +70,10 @@ def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
 
 def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings()) -> str:
     audience = settings.audience(audience_name)
-    brief = select(loaded.brief, audience.name)
+    brief = select(loaded.brief, audience, settings.levels)
     paths = templating.search_path(settings.templates)
-    return templating.render(paths, audience.template, context(brief, audience, settings.theme))
+    theme = settings.theme_for(audience)
+    return templating.render(paths, audience.template, context(brief, audience, theme))
 
 
 def document_for(loaded: LoadedBrief, audience_name: str,
@@ -68,27 +89,29 @@ def document_for(loaded: LoadedBrief, audience_name: str,
         marking=brief.marking_for(audience.name), audience_label=audience.label,
         subject=f"{audience.label}: {brief.subtitle or brief.title}",
         keywords=brief.keywords, language=brief.language)
-    return blocks.Document(meta, tree, dict(brief.statuses))
+    colours = {**brief.statuses, **settings.theme_for(audience).status_colours}
+    return blocks.Document(meta, tree, {v: colours[v] for v in brief.statuses})
 
 
 def render(loaded: LoadedBrief, audience_name: str, fmt: str,
            settings: Settings = Settings()) -> bytes:
     """The bytes of one brief for one audience in one format."""
+    theme = settings.theme_for(settings.audience(audience_name))
     if renderer_for(fmt).embeds_fonts:
-        check_glyphs(loaded)
-    return render_document(document_for(loaded, audience_name, settings), fmt, settings)
+        check_glyphs(loaded, theme)
+    return render_document(document_for(loaded, audience_name, settings), fmt, theme)
 
 
-def render_document(document: blocks.Document, fmt: str, settings: Settings = Settings()) -> bytes:
+def render_document(document: blocks.Document, fmt: str, theme: Theme = DEFAULT_THEME):
     """The bytes of a block tree in one format (the data's glyphs already checked)."""
-    return renderer_for(fmt)(settings.theme).render(document)
+    return renderer_for(fmt)(theme).render(document)
 
 
-def check_glyphs(loaded: LoadedBrief) -> None:
+def check_glyphs(loaded: LoadedBrief, theme: Theme = DEFAULT_THEME) -> None:
     """Every character of the data must be drawable: name the field of one that is not."""
     problems = []
     for path, text in text_fields(loaded.brief):
-        for char in fonts.missing_glyphs(text):
+        for char in fonts.missing_glyphs(text, theme.families):
             problems.append(Problem(loaded.locate(path), dotted(path),
                                     f"found the character {char!r} (U+{ord(char):04X}), which "
                                     "no installed font can draw; expected text the fonts "

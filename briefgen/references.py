@@ -13,7 +13,7 @@ from .errors import Problem
 from .yamlsource import Located, dotted
 
 
-def check(located: Located, audiences: set[str]) -> list[Problem]:
+def check(located: Located, audiences: set[str], levels: tuple[str, ...]) -> list[Problem]:
     data = located.value if isinstance(located.value, dict) else {}
     problems: list[Problem] = []
 
@@ -29,6 +29,10 @@ def check(located: Located, audiences: set[str]) -> list[Problem]:
         if isinstance(value, str) and value not in audiences:
             report(path, f"found the unknown audience '{value}', expected one of "
                          f"{_listing(audiences)}")
+    for path, value in _level_values(data):
+        if isinstance(value, str) and value not in levels:
+            report(path, f"found the unknown level '{value}', expected one of the levels "
+                         f"of the project: {', '.join(levels)}")
     for path, ident in _duplicate_ids(data):
         report(path, f"found the id '{ident}' a second time, expected every id to be unique")
     declared = set(data["statuses"]) if isinstance(data.get("statuses"), dict) else set()
@@ -85,6 +89,14 @@ def _audience_values(data: dict):
     if isinstance(data.get("markings"), dict):
         for name in data["markings"]:
             yield ("markings", name), name
+
+
+def _level_values(data: dict):
+    if "default_level" in data:
+        yield ("default_level",), data["default_level"]
+    for path, item in _items(data):
+        if "level" in item:
+            yield path + ("level",), item["level"]
 
 
 def _duplicate_ids(data: dict):

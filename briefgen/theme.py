@@ -1,16 +1,45 @@
-"""The house style both renderers draw on, so DOCX and PDF look like one publication."""
+"""House styles: one theme drives the DOCX styles and the PDF stylesheet alike.
+
+A theme is a YAML file (``themes/<name>.yaml`` in a project, or one of the
+built-in ones) validated into the frozen ``Theme`` the renderers read.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import string
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import fonts
+from .errors import DataError
+
+BUILTIN_THEMES = Path(__file__).parent / "themes"
+PLACEHOLDERS = frozenset({"title", "subtitle", "marking", "organisation", "audience", "edition"})
+
+DEFAULT_LABELS = {
+    "summary": "Summary",
+    "key_findings": "Key findings",
+    "findings": "Findings",
+    "implications": "Implications",
+    "recommendations": "Recommendations",
+    "outlook": "Outlook",
+    "sources": "Sources",
+    "public_notice": ("This public edition contains only material cleared for general "
+                      "release. Restricted detail is available in the analytical brief."),
+    "page": "Page {page} of {pages}",
+}
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
 class Theme:
     name: str = "sober"
-    body_font: str = "Serif"          # a family in fonts.FACES
-    heading_font: str = "Sans"
-    table_font: str = "Sans"
+    source: str = "built-in"
+    body_font: str = "DejaVu Serif"     # families known to fonts.FAMILIES
+    heading_font: str = "DejaVu Sans"
+    table_font: str = "DejaVu Sans"
     body_size: float = 10.0
     table_size: float = 8.5
     title_size: float = 22.0
@@ -25,21 +54,186 @@ class Theme:
     table_stripe_fill: str = "#F2F5F9"
     rule_colour: str = "#B8C4D4"
     callout_fill: str = "#EEF2F7"
+    status_colours: dict = field(default_factory=dict)
     page_size: str = "A4"
     margins_mm: tuple = (22.0, 20.0, 22.0, 20.0)   # top, right, bottom, left
+    logo: Path | None = None
+    logo_height_mm: float = 12.0
+    header_left: str = "{title}"
+    header_centre: str = "{marking}"
+    footer_left: str = "{organisation}"
+    footer_centre: str = "{marking}"
+    reference_docx: Path | None = None
     labels: dict = field(default_factory=lambda: dict(DEFAULT_LABELS))
 
+    @property
+    def families(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.body_font, self.heading_font, self.table_font)))
 
-DEFAULT_LABELS = {
-    "summary": "Summary",
-    "key_findings": "Key findings",
-    "recommendations": "Recommendations",
-    "outlook": "Outlook",
-    "sources": "Sources",
-    "public_notice": ("This public edition contains only material cleared for general "
-                      "release. Restricted detail is available in the analytical brief."),
-    "page": "Page {page} of {pages}",
-    "edition": "Edition of {date}",
-}
+    def with_labels(self, labels: dict) -> "Theme":
+        return replace(self, labels={**self.labels, **labels}) if labels else self
+
 
 DEFAULT_THEME = Theme()
+
+
+# ------------------------------------------------------------------ theme files
+
+Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
+Size = Annotated[float, Field(gt=3, le=72)]
+
+
+def _placeholders_known(text: str) -> str:
+    for _, name, spec, conversion in string.Formatter().parse(text):
+        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
+            raise ValueError(f"found the placeholder {{{name}}}, expected one of "
+                             + ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS)))
+    return text
+
+
+FurnitureText = Annotated[str, Field(max_length=200)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FontFiles(_Strict):
+    regular: str
+    bold: str | None = None
+    italic: str | None = None
+    bold_italic: str | None = None
+
+
+class Fonts(_Strict):
+    body: str = DEFAULT_THEME.body_font
+    heading: str = DEFAULT_THEME.heading_font
+    table: str = DEFAULT_THEME.table_font
+    families: dict[str, FontFiles] = {}
+
+    @model_validator(mode="after")
+    def _known(self) -> "Fonts":
+        known = set(fonts.FAMILIES) | set(self.families)
+        for role in ("body", "heading", "table"):
+            if getattr(self, role) not in known:
+                raise ValueError(f"{role}: found the unknown font '{getattr(self, role)}', "
+                                 f"expected one of {', '.join(sorted(known))}")
+        return self
+
+
+class Sizes(_Strict):
+    body: Size = DEFAULT_THEME.body_size
+    table: Size = DEFAULT_THEME.table_size
+    title: Size = DEFAULT_THEME.title_size
+    headings: tuple[Size, Size, Size] = DEFAULT_THEME.heading_sizes
+    leading: Annotated[float, Field(ge=1.0, le=2.5)] = DEFAULT_THEME.leading_ratio
+
+
+class Colours(_Strict):
+    heading: Colour = DEFAULT_THEME.heading_colour
+    accent: Colour = DEFAULT_THEME.accent_colour
+    text: Colour = DEFAULT_THEME.text_colour
+    muted: Colour = DEFAULT_THEME.muted_colour
+    table_header_fill: Colour = DEFAULT_THEME.table_header_fill
+    table_header_text: Colour = DEFAULT_THEME.table_header_text
+    table_stripe_fill: Colour = DEFAULT_THEME.table_stripe_fill
+    rule: Colour = DEFAULT_THEME.rule_colour
+    callout_fill: Colour = DEFAULT_THEME.callout_fill
+    status: dict[str, Colour] = {}
+
+
+class Margins(_Strict):
+    top: Annotated[float, Field(ge=5, le=60)] = 22.0
+    right: Annotated[float, Field(ge=5, le=60)] = 20.0
+    bottom: Annotated[float, Field(ge=5, le=60)] = 22.0
+    left: Annotated[float, Field(ge=5, le=60)] = 20.0
+
+
+class Page(_Strict):
+    size: Literal["A4", "Letter"] = "A4"
+    margins_mm: Margins = Margins()
+
+
+class Furniture(_Strict):
+    header_left: FurnitureText = DEFAULT_THEME.header_left
+    header_centre: FurnitureText = DEFAULT_THEME.header_centre
+    footer_left: FurnitureText = DEFAULT_THEME.footer_left
+    footer_centre: FurnitureText = DEFAULT_THEME.footer_centre
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> "Furniture":
+        for name in type(self).model_fields:
+            _placeholders_known(getattr(self, name))
+        return self
+
+
+class ThemeFile(_Strict):
+    """A theme as written in YAML; every key optional, defaults are the sober theme."""
+
+    name: str | None = None
+    description: str | None = None
+    fonts: Fonts = Fonts()
+    sizes: Sizes = Sizes()
+    colours: Colours = Colours()
+    page: Page = Page()
+    logo: str | None = None
+    logo_height_mm: Annotated[float, Field(ge=4, le=40)] = 12.0
+    furniture: Furniture = Furniture()
+    reference_docx: str | None = None
+    labels: dict[str, str] = {}
+
+    def to_theme(self, path: Path) -> Theme:
+        folder = path.parent
+        for family, files in self.fonts.families.items():
+            fonts.add_family(family, {k: str(folder / v) for k, v in files if v})
+        margins = self.page.margins_mm
+        return Theme(
+            name=self.name or path.stem, source=str(path),
+            body_font=self.fonts.body, heading_font=self.fonts.heading,
+            table_font=self.fonts.table, body_size=self.sizes.body,
+            table_size=self.sizes.table, title_size=self.sizes.title,
+            heading_sizes=tuple(self.sizes.headings), leading_ratio=self.sizes.leading,
+            heading_colour=self.colours.heading, accent_colour=self.colours.accent,
+            text_colour=self.colours.text, muted_colour=self.colours.muted,
+            table_header_fill=self.colours.table_header_fill,
+            table_header_text=self.colours.table_header_text,
+            table_stripe_fill=self.colours.table_stripe_fill, rule_colour=self.colours.rule,
+            callout_fill=self.colours.callout_fill, status_colours=dict(self.colours.status),
+            page_size=self.page.size,
+            margins_mm=(margins.top, margins.right, margins.bottom, margins.left),
+            logo=folder / self.logo if self.logo else None, logo_height_mm=self.logo_height_mm,
+            header_left=self.furniture.header_left, header_centre=self.furniture.header_centre,
+            footer_left=self.furniture.footer_left, footer_centre=self.furniture.footer_centre,
+            reference_docx=folder / self.reference_docx if self.reference_docx else None,
+            labels={**DEFAULT_LABELS, **self.labels})
+
+
+def theme_paths(project_themes: Path | None) -> dict[str, Path]:
+    """Every theme in effect by name: the project's override built-in ones."""
+    found = {p.stem: p for p in sorted(BUILTIN_THEMES.glob("*.yaml"))}
+    if project_themes and project_themes.is_dir():
+        found.update({p.stem: p for p in sorted(project_themes.glob("*.yaml"))})
+    return found
+
+
+def load_theme(name: str, project_themes: Path | None = None, *, where=None) -> Theme:
+    """A theme by name (project, then built-in) or by path; ``where`` names the reference."""
+    from .load import validate_file
+
+    path = Path(name) if name.endswith((".yaml", ".yml")) else theme_paths(project_themes).get(name)
+    if path is None or not path.is_file():
+        known = ", ".join(sorted(theme_paths(project_themes)))
+        raise DataError.at(str(where or name), f"found the unknown theme '{name}', expected one "
+                                               f"of {known} or a path to a .yaml file")
+    theme = validate_file(path, ThemeFile).to_theme(path)
+    _check_files(theme, path)
+    return theme
+
+
+def _check_files(theme: Theme, path: Path) -> None:
+    if theme.logo and not theme.logo.is_file():
+        raise DataError.at(str(path), f"found the logo {theme.logo}, which does not exist; "
+                                      "expected a PNG or JPEG file", field="logo")
+    if theme.logo and theme.logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+        raise DataError.at(str(path), f"found the logo {theme.logo.name}, expected a PNG or "
+                                      "JPEG file", field="logo")

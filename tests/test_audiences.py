@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from briefgen.audiences import select, walk_points
+from briefgen.audiences import BUILTIN_AUDIENCES, select, walk_points
 from briefgen.load import load_brief
 
 from .conftest import SEED
@@ -18,7 +18,7 @@ def visible_text(brief) -> str:
 
 
 def test_the_public_sees_only_what_is_marked_for_the_public():
-    brief = select(load_brief(SEED).brief, "public")
+    brief = select(load_brief(SEED).brief, BUILTIN_AUDIENCES["public"])
     assert [s.kind for s in brief.sections] == ["findings", "outlook"]
     text = visible_text(brief)
     assert "Supply of precision-guided munitions" in text
@@ -29,7 +29,7 @@ def test_the_public_sees_only_what_is_marked_for_the_public():
 
 def test_the_analytical_audience_sees_everything_but_nothing_more():
     full = load_brief(SEED).brief
-    brief = select(full, "analytical")
+    brief = select(full, BUILTIN_AUDIENCES["analytical"])
     assert len(brief.sections) == 4
     assert [t.id for s in brief.sections for t in s.tables] == [
         "support-types", "regional-impact", "policy-actions"]
@@ -38,6 +38,6 @@ def test_the_analytical_audience_sees_everything_but_nothing_more():
 
 def test_sources_are_limited_to_those_cited_by_visible_items():
     full = load_brief(SEED).brief
-    assert [s.id for s in select(full, "public").sources] == ["think-tank-assessment"]
-    assert [s.id for s in select(full, "analytical").sources] == [
+    assert [s.id for s in select(full, BUILTIN_AUDIENCES["public"]).sources] == ["think-tank-assessment"]
+    assert [s.id for s in select(full, BUILTIN_AUDIENCES["analytical"]).sources] == [
         "think-tank-assessment", "news-report"]

@@ -216,9 +216,16 @@ def test_header_shows_the_audience_marking_and_footer_counts_pages(seed_docx, se
     marking = seed_data.get("markings", {}).get(audience, seed_data["marking"])
     assert marking == ("PUBLIC" if audience == "public" else "OFFICIAL-SENSITIVE")
     section = seed_docx[audience].sections[0]
-    assert [p.text for p in section.header.paragraphs if p.text] == [marking]
-    assert marking in section.footer.paragraphs[0].text
-    assert field_codes(section.footer) == ["PAGE", "NUMPAGES"]
+    assert section.different_first_page_header_footer
+    assert [p.text for p in section.first_page_header.paragraphs] == [f"\t{marking}"]
+    [running] = [p.text for p in section.header.paragraphs]
+    title, _, centre = running.partition("\t")
+    assert centre == marking and seed_data["title"].startswith(title.rstrip("…"))
+    for footer in (section.first_page_footer, section.footer):
+        organisation, centre, page = footer.paragraphs[0].text.split("\t")
+        assert seed_data["organisation"].startswith(organisation.rstrip("…"))
+        assert centre == marking and page.startswith("Page ")
+        assert field_codes(footer) == ["PAGE", "NUMPAGES"]
 
 
 def test_public_brief_never_names_the_restricted_marking(seed_docx):

@@ -53,6 +53,7 @@ class Renderer:
 
     def __init__(self, theme: Theme):
         self.theme = theme
+        self.pages: int | None = None   # set by renderers that paginate
 
     def render(self, document: Document) -> bytes:
         raise NotImplementedError
@@ -90,3 +91,12 @@ def column_shares(table: Table, width: float, size: float) -> list[float]:
 
 def _longest_word(texts: list[str]) -> int:
     return max((len(word) for text in texts for word in text.split()), default=1)
+
+
+def furniture(meta, theme: Theme) -> dict[str, str]:
+    """The theme's header and footer texts with the brief's values put in."""
+    values = {"title": meta.title, "subtitle": meta.subtitle, "marking": meta.marking,
+              "organisation": meta.organisation, "audience": meta.audience_label,
+              "edition": meta.edition.isoformat() if meta.edition else ""}
+    return {slot: getattr(theme, slot).format_map(values)
+            for slot in ("header_left", "header_centre", "footer_left", "footer_centre")}

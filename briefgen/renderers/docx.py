@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -22,7 +23,7 @@ from docx.text.run import Run
 from .. import blocks as b
 from .. import fonts
 from ..templating import long_date
-from . import Renderer, column_shares, register
+from . import CHAR_WIDTH, Renderer, column_shares, furniture, register
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
 from .pdfstyle import PAGE_SIZES
 
@@ -76,13 +77,30 @@ class DocxRenderer(Renderer):
         top, right, bottom, left = self.theme.margins_mm
         section.top_margin, section.right_margin = Mm(top), Mm(right)
         section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
-        header = self.styled(section.header.paragraphs[0], "Marking")
-        self.add_text(header, meta.marking)
-        footer = self.styled(section.footer.paragraphs[0], "Footer Text")
-        self.add_text(footer, f"{meta.marking}  ·  {meta.organisation}  ·  Page ")
-        footer._p.append(_field("PAGE"))
-        self.add_text(footer, " of ")
-        footer._p.append(_field("NUMPAGES"))
+        texts = furniture(meta, self.theme)
+        room = _furniture_room(texts, self.theme)
+        texts["header_left"] = shortened(texts["header_left"], room)
+        texts["footer_left"] = shortened(texts["footer_left"], room)
+        section.different_first_page_header_footer = True   # the title block has no running title
+        for header, left in ((section.first_page_header, ""), (section.header, "header_left")):
+            line = self.styled(header.paragraphs[0], "Page Header")
+            self.add_text(line, (texts[left] if left else "") + "\t")
+            self.add_text(line, texts["header_centre"], char_style="Marking")
+        for footer in (section.first_page_footer, section.footer):
+            line = self.styled(footer.paragraphs[0], "Page Footer")
+            self.add_text(line, texts["footer_left"] + "\t")
+            self.add_text(line, texts["footer_centre"], char_style="Marking")
+            self.add_text(line, "\t")
+            self.page_number(line)
+
+    def page_number(self, paragraph) -> None:
+        """The theme's "Page {page} of {pages}" with Word fields for the numbers."""
+        label = self.theme.labels["page"]
+        for part in re.split(r"(\{page\}|\{pages\})", label):
+            if part in ("{page}", "{pages}"):
+                paragraph._p.append(_field("PAGE" if part == "{page}" else "NUMPAGES"))
+            elif part:
+                self.add_text(paragraph, part)
 
     def title_block(self, meta: b.DocumentMeta) -> None:
         self.add_text(self.paragraph("Organisation"), meta.organisation.upper())
@@ -216,7 +234,10 @@ class DocxRenderer(Renderer):
                 run.italic = True if "emph" in styles else None
             if east_asian:
                 _east_asian(r)
-            r.add_t(chunk)   # validated text holds no tabs or line breaks to translate
+            if "\t" in chunk:
+                Run(r, paragraph).text = chunk   # python-docx writes tabs as <w:tab/>
+            else:
+                r.add_t(chunk)   # validated text holds no tabs or line breaks
         return paragraph
 
     def render_text(self, node: b.Text, paragraph, styles: tuple = ()) -> None:
@@ -248,6 +269,19 @@ class DocxRenderer(Renderer):
             for run in paragraph.runs[start:]:
                 run._r.style = self.style_ids["Hyperlink"]
                 link.append(run._r)
+
+
+def _furniture_room(texts: dict, theme) -> int:
+    """How many characters fit left of the centred marking (Word cannot be asked)."""
+    width, _ = PAGE_SIZES[theme.page_size]
+    _, right, _, left = theme.margins_mm
+    frame = width - (left + right) * 72 / 25.4
+    centre = max(len(texts["header_centre"]), len(texts["footer_centre"])) * 8 * CHAR_WIDTH
+    return int((frame / 2 - centre / 2 - 12) / (7.5 * CHAR_WIDTH))
+
+
+def shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
 
 
 def _script_runs(text: str) -> list[tuple[bool, str]]:

@@ -24,11 +24,7 @@ from .. import fonts
 from ..theme import Theme
 
 PARAGRAPH, CHARACTER, TABLE = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
-CJK_FAMILY = fonts.FAMILY_NAMES["cjk"]
-
-
-def family(theme_font: str) -> str:
-    return fonts.FACES[theme_font][0]
+CJK_FAMILY = fonts.CJK_FAMILY
 
 
 def rgb(hex_value: str) -> RGBColor:
@@ -49,7 +45,7 @@ USED_STYLES = frozenset({
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Header", "Footer",
     "Strong", "Emphasis", "Default Paragraph Font", "Normal Table", "No List", "Table Grid",
     "Brief Meta", "Organisation", "Table Heading", "Table Text", "Callout", "Marking",
-    "Footer Text", "Hyperlink", "Brief Table", "Table Spacer", "Separator"})
+    "Page Header", "Page Footer", "Hyperlink", "Brief Table", "Table Spacer", "Separator"})
 UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail")
 
 
@@ -172,13 +168,16 @@ def _custom(document, theme: Theme) -> None:
     _paragraph(callout, theme, theme.body_font, theme.body_size, theme.text_colour, after=4,
                base="Normal", line=theme.leading_ratio)
     _callout_box(callout, theme)
-    marking = add("Marking", PARAGRAPH)
-    _paragraph(marking, theme, theme.heading_font, 8, theme.accent_colour, bold=True, after=0,
-               base="Header")
-    marking.paragraph_format.alignment = 1
-    footer = add("Footer Text", PARAGRAPH)
-    _paragraph(footer, theme, theme.heading_font, 7.5, theme.muted_colour, after=0,
-               base="Footer")
+    for name, base in (("Page Header", "Header"), ("Page Footer", "Footer")):
+        style = add(name, PARAGRAPH)
+        _paragraph(style, theme, theme.heading_font, 7.5, theme.muted_colour, after=0,
+                   base=base)
+        _furniture_tabs(style, theme)
+    marking = add("Marking", CHARACTER)
+    marking.base_style = styles["Default Paragraph Font"]
+    marking.font.bold = True
+    marking.font.size = Pt(8)
+    marking.font.color.rgb = rgb(theme.accent_colour)
     spacer = add("Table Spacer", PARAGRAPH)
     _paragraph(spacer, theme, theme.body_font, 4, theme.text_colour, after=0, base="Normal",
                line=1.0)
@@ -193,12 +192,26 @@ def _custom(document, theme: Theme) -> None:
     _table_style(document, theme)
 
 
+def _furniture_tabs(style, theme: Theme) -> None:
+    """Tab stops for left, centre and right parts of a header or footer line."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+
+    from .pdfstyle import frame_width
+
+    stops = style.paragraph_format.tab_stops
+    for existing in list(stops):
+        stops._pPr.tabs.remove(existing._tab)
+    width = frame_width(theme)
+    stops.add_tab_stop(Pt(width / 2), WD_TAB_ALIGNMENT.CENTER)
+    stops.add_tab_stop(Pt(width), WD_TAB_ALIGNMENT.RIGHT)
+
+
 def _paragraph(style, theme: Theme, font: str, size: float, hex_colour: str, *,
                bold: bool = False, italic: bool = False, before: float = 0, after: float = 0,
                line: float | None = None, base: str | None = None) -> None:
     if base:
         style.base_style = _styles_of(style)[base]
-    set_fonts(style.element, family(font))
+    set_fonts(style.element, font)
     style.font.size = Pt(size)
     style.font.bold = bold
     style.font.italic = italic
@@ -225,7 +238,7 @@ def _doc_defaults(document, theme: Theme) -> None:
         rpr.insert(0, rfonts)
     rfonts.attrib.clear()
     for slot in ("w:ascii", "w:hAnsi", "w:cs"):
-        rfonts.set(qn(slot), family(theme.body_font))
+        rfonts.set(qn(slot), theme.body_font)
     rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
 
 

@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .. import blocks as b
 from .. import fonts
 from ..templating import long_date
-from . import Renderer, column_shares, register
+from . import Renderer, column_shares, furniture, register
 from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
 
 
@@ -70,30 +70,32 @@ class PdfRenderer(Renderer):
         for block in document.blocks:
             story.extend(self.dispatch(block))
         buffer = io.BytesIO()
-        _BriefTemplate(buffer, document.meta, self.theme).build(
-            story, canvasmaker=_page_furniture(document.meta, self.theme))
+        template = _BriefTemplate(buffer, document.meta, self.theme)
+        template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
+        self.pages = template.page
         return buffer.getvalue()
 
     # ------------------------------------------------------------- blocks
 
     def title_block(self, meta: b.DocumentMeta) -> list:
         s = self.styles
-        story = [_Paragraph(self.text(meta.organisation.upper(), "Sans"), s["Organisation"]),
-                 _Paragraph(self.text(meta.title, "Sans"), s["Title"])]
+        story = [_Paragraph(self.text(meta.organisation.upper(), self.theme.heading_font), s["Organisation"]),
+                 _Paragraph(self.text(meta.title, self.theme.heading_font), s["Title"])]
         if meta.subtitle:
             story.append(_Paragraph(self.text(meta.subtitle), s["Subtitle"]))
         details = [meta.audience_label]
         if meta.edition:
             details.append(f"Edition of {long_date(meta.edition)}")
         details.append(", ".join(meta.authors))
-        story.append(_Paragraph(self.text("  ·  ".join(d for d in details if d), "Sans"),
+        story.append(_Paragraph(self.text("  ·  ".join(d for d in details if d),
+                                          self.theme.heading_font),
                                s["Meta"]))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
 
     def render_heading(self, node: b.Heading) -> list:
-        markup = self.inline(node.children, "Sans")
+        markup = self.inline(node.children, self.theme.heading_font)
         title = b.plain_text(node.children)
         # Keep-with-next alone can leave a heading at the foot of a page when the
         # flowable after it may split; ask for room for a few lines as well.
@@ -104,7 +106,8 @@ class PdfRenderer(Renderer):
         return [_Paragraph(self.inline(node.children), self.styles[style])]
 
     def render_caption(self, node: b.Caption) -> list:
-        return [_Paragraph(self.inline(node.children, "Sans"), self.styles["Caption"])]
+        return [_Paragraph(self.inline(node.children, self.theme.heading_font),
+                           self.styles["Caption"])]
 
     def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> list:
         marker = BULLETS[depth % len(BULLETS)]
@@ -144,7 +147,7 @@ class PdfRenderer(Renderer):
             else:
                 inner.extend(self.dispatch(child))
         box = Table([[inner]], colWidths=[frame_width(self.theme)], style=TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), fonts.registered(self.theme.body_font)),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.face_name(self.theme.body_font)),
             ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
             ("LINEBEFORE", (0, 0), (0, -1), 3, colour(self.theme.accent_colour)),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
@@ -170,7 +173,7 @@ class PdfRenderer(Renderer):
         commands = [
             # Cells hold Paragraphs; naming the font keeps ReportLab from selecting
             # its default Helvetica, which would then be listed but not embedded.
-            ("FONTNAME", (0, 0), (-1, -1), fonts.registered(t.table_font)),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.face_name(t.table_font)),
             ("BACKGROUND", (0, 0), (-1, 0), colour(t.table_header_fill)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colour(t.rule_colour)),
@@ -191,7 +194,7 @@ class PdfRenderer(Renderer):
     def text(self, value: str, font: str | None = None) -> str:
         """Escaped Paragraph markup for ``value``, with fallback runs by script."""
         out = []
-        for face, run in fonts.runs(value, font or self.theme.body_font):
+        for face, run in fonts.runs(value, font or self.theme.body_font, self.theme.families):
             run = escape(run)
             out.append(run if face is None else f'<font name="{face}">{run}</font>')
         return "".join(out)
@@ -203,7 +206,7 @@ class PdfRenderer(Renderer):
         return "<br/>"
 
     def render_code(self, node: b.Code, font: str) -> str:
-        return self.text(node.text, "Sans")
+        return self.text(node.text, self.theme.table_font)
 
     def render_strong(self, node: b.Strong, font: str) -> str:
         return f"<b>{self.inline(node.children, font)}</b>"
@@ -230,7 +233,7 @@ class _BriefTemplate(BaseDocTemplate):
                          bottomMargin=bottom, leftMargin=left, title=meta.title,
                          author="; ".join(meta.authors), subject=meta.subject,
                          keywords=list(meta.keywords), creator="briefgen", producer="briefgen",
-                         lang=meta.language, invariant=1, initialFontName=fonts.registered("Sans"))
+                         lang=meta.language, invariant=1, initialFontName=fonts.face_name(theme.heading_font))
         frame = Frame(left, bottom, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
@@ -252,54 +255,70 @@ def _page_furniture(meta: b.DocumentMeta, theme):
     to a form XObject that ``save`` fills in at the end: one pass, and
     bookmarks keep pointing at their own pages.
     """
+    texts = furniture(meta, theme)
 
     class BriefCanvas(Canvas):
         def showPage(self) -> None:
-            _draw_furniture(self, meta, theme, self.getPageNumber())
+            _draw_furniture(self, texts, theme, self.getPageNumber())
             super().showPage()
 
         def save(self) -> None:
             self.beginForm("pagetotal")
-            self.setFont(fonts.registered("Sans"), 7.5)
             self.setFillColor(colour(theme.muted_colour))
-            self.drawString(0, 0, str(self.getPageNumber() - 1))
+            _draw_runs(self, str(self.getPageNumber() - 1), 0, 0, theme, FOOTER_SIZE)
             self.endForm()
             super().save()
 
     return BriefCanvas
 
 
-def _draw_furniture(canvas: Canvas, meta: b.DocumentMeta, theme, page: int) -> None:
+FOOTER_SIZE = 7.5
+
+
+def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
     width, height = page_size(theme)
     top, right, bottom, left = margins(theme)
     header_y, footer_y = height - top / 2, bottom / 2 - 3
     canvas.saveState()
     canvas.setFillColor(colour(theme.accent_colour))
-    marking_width = _draw_runs(canvas, meta.marking, width / 2, header_y, "Sans-Bold", 8, "centre")
-    _draw_runs(canvas, meta.marking, width / 2, footer_y, "Sans-Bold", 8, "centre")
-    room = width / 2 - marking_width / 2 - left - 12
+    centre = max(_draw_runs(canvas, texts["header_centre"], width / 2, header_y, theme, 8,
+                            "centre", bold=True),
+                 _draw_runs(canvas, texts["footer_centre"], width / 2, footer_y, theme, 8,
+                            "centre", bold=True))
+    room = width / 2 - centre / 2 - left - 12
     canvas.setFillColor(colour(theme.muted_colour))
     if page > 1:
-        _draw_runs(canvas, _fits(meta.title, 7.5, room), left, header_y, "Sans", 7.5)
-    _draw_runs(canvas, _fits(meta.organisation, 7.5, room), left, footer_y, "Sans", 7.5)
-    regular = fonts.registered("Sans")
-    label = f"Page {page} of "
-    x = width - right - stringWidth("Page 999 of 999", regular, 7.5)
-    _draw_runs(canvas, label, x, footer_y, "Sans", 7.5)
-    canvas.saveState()
-    canvas.translate(x + stringWidth(label, regular, 7.5), footer_y)
-    canvas.doForm("pagetotal")
-    canvas.restoreState()
+        _draw_runs(canvas, _fits(texts["header_left"], room, theme.heading_font), left,
+                   header_y, theme, FOOTER_SIZE)
+    _draw_runs(canvas, _fits(texts["footer_left"], room, theme.heading_font), left, footer_y,
+               theme, FOOTER_SIZE)
+    _draw_page_number(canvas, theme, page, width - right, footer_y)
     canvas.setStrokeColor(colour(theme.rule_colour))
     canvas.setLineWidth(0.5)
     canvas.line(left, height - top + 3 * mm, width - right, height - top + 3 * mm)
     canvas.restoreState()
 
 
-def _draw_runs(canvas: Canvas, text: str, x: float, y: float, face: str, size: float,
-               align: str = "left") -> float:
-    """Draw ``text`` with the fallback face for runs ``face`` lacks; return its width."""
-    runs = [(fonts.registered(other or face), run) for other, run in fonts.runs(text, face)]
+def _draw_page_number(canvas: Canvas, theme, page: int, right: float, y: float) -> None:
+    """"Page N of M": M is the form filled in when the document is saved."""
+    before, has_total, _ = theme.labels["page"].partition("{pages}")
+    label = before.format(page=page)
+    regular = fonts.face_name(theme.heading_font)
+    x = right - stringWidth(before.format(page=999) + "999", regular, FOOTER_SIZE)
+    x += _draw_runs(canvas, label, x, y, theme, FOOTER_SIZE)
+    if has_total:
+        canvas.saveState()
+        canvas.translate(x, y)
+        canvas.doForm("pagetotal")
+        canvas.restoreState()
+
+
+def _draw_runs(canvas: Canvas, text: str, x: float, y: float, theme, size: float,
+               align: str = "left", bold: bool = False) -> float:
+    """Draw ``text`` in the heading family, falling back by script; return its width."""
+    family = theme.heading_font
+    runs = [(fonts.face_name(other or family, bold=bold), run)
+            for other, run in fonts.runs(text, family, theme.families)]
     total = sum(stringWidth(run, name, size) for name, run in runs)
     x -= total / 2 if align == "centre" else 0
     for name, run in runs:
@@ -310,9 +329,9 @@ def _draw_runs(canvas: Canvas, text: str, x: float, y: float, face: str, size: f
 
 
 @lru_cache(maxsize=256)
-def _fits(text: str, size: float, width: float) -> str:
+def _fits(text: str, width: float, family: str, size: float = FOOTER_SIZE) -> str:
     """``text``, shortened with an ellipsis to fit ``width`` points (CJK counted wide)."""
-    font = fonts.registered("Sans")
+    font = fonts.face_name(family)
     widths = [size if fonts.is_east_asian(c) else stringWidth(c, font, size) for c in text]
     if sum(widths) <= width:
         return text

@@ -1,0 +1,182 @@
+"""The project file (``briefgen.yaml``): folders, theme, visibility levels and audiences.
+
+Every resolved value remembers where it came from: briefgen's defaults, the
+project file, or an audience's own entry in it.  ``briefgen config`` prints
+them.  With no project file the defaults apply: data/, templates/, themes/,
+out/, the sober theme and the three built-in audiences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import DataError, Problem
+from .model import ID_PATTERN, SECTION_KINDS
+from .yamlsource import dotted
+
+PROJECT_FILE = "briefgen.yaml"
+FIELDS = ("summary", "body", "points", "tables", "sources")
+DEFAULT_LEVELS = ("public", "restricted")
+Name = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One audience, resolved: its values and, for each, where it came from."""
+
+    name: str
+    label: str
+    template: str
+    theme: str = "sober"
+    level: str = "restricted"
+    sections: tuple = SECTION_KINDS
+    fields: tuple = FIELDS
+    labels: dict = field(default_factory=dict)
+    pages: int | None = None
+    description: str = ""
+    origins: dict = field(default_factory=dict, compare=False)
+
+    def shows(self, what: str) -> bool:
+        return what in self.fields
+
+
+BUILTIN_AUDIENCES: dict[str, Audience] = {
+    audience.name: audience for audience in (
+        Audience("executive", "Executive brief", "executive.md.j2", pages=2,
+                 description="Summary, key findings and a recommendations table; about two "
+                             "pages."),
+        Audience("analytical", "Analytical brief", "analytical.md.j2",
+                 description="Everything the audience may see, with sources."),
+        Audience("public", "Public brief", "public.md.j2", level="public",
+                 description="Only what is marked for the public."),
+    )
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AudienceEntry(_Strict):
+    label: str | None = None
+    template: Annotated[str, Field(pattern=r"^[\w.-]+(/[\w.-]+)*\.j2$")] | None = None
+    theme: str | None = None
+    level: Name | None = None
+    sections: tuple[Literal[SECTION_KINDS], ...] | None = None  # type: ignore[valid-type]
+    fields: tuple[Literal[FIELDS], ...] | None = None  # type: ignore[valid-type]
+    labels: dict[str, str] = {}
+    pages: Annotated[int, Field(ge=1, le=500)] | None = None
+    description: str | None = None
+
+
+class ProjectFile(_Strict):
+    data: str = "data"
+    templates: str = "templates"
+    themes: str = "themes"
+    out: str = "out"
+    theme: str = "sober"
+    levels: tuple[Name, ...] = Field(DEFAULT_LEVELS, min_length=1)
+    audiences: dict[Name, AudienceEntry] | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved project configuration."""
+
+    root: Path
+    file: Path | None
+    data: Path
+    templates: Path
+    themes: Path
+    out: Path
+    theme: str
+    levels: tuple
+    audiences: tuple
+    origins: dict
+
+    def audience(self, name: str) -> Audience:
+        for audience in self.audiences:
+            if audience.name == name:
+                return audience
+        raise KeyError(name)
+
+
+def load_config(root: Path) -> Config:
+    """The configuration of the project at ``root`` (its project file, if any)."""
+    from .load import read_yaml, validate
+
+    path = root / PROJECT_FILE
+    if not path.is_file():
+        return _resolve(root, None, ProjectFile(), {})
+    located = read_yaml(path)
+    settings = validate(located, ProjectFile)
+    problems = _check_levels(settings, located)
+    if problems:
+        raise DataError(problems)
+    return _resolve(root, path, settings, located.keys)
+
+
+def _resolve(root: Path, path: Path | None, project: ProjectFile, keys: dict) -> Config:
+    def origin(*key_path) -> str:
+        return f"project file {path}:{keys[key_path][0]}" if key_path in keys else "default"
+
+    origins = {name: origin(name) for name in ("data", "templates", "themes", "out", "theme",
+                                               "levels", "audiences")}
+    entries = project.audiences
+    if entries is None:
+        audiences = tuple(_with_theme(a, project.theme, origins["theme"])
+                          for a in BUILTIN_AUDIENCES.values())
+    else:
+        audiences = tuple(_audience(name, entry, project.theme, origins["theme"],
+                                    lambda *k, n=name: origin("audiences", n, *k))
+                          for name, entry in entries.items())
+    return Config(root=root, file=path, data=root / project.data,
+                  templates=root / project.templates, themes=root / project.themes,
+                  out=root / project.out, theme=project.theme, levels=tuple(project.levels),
+                  audiences=audiences, origins=origins)
+
+
+def _with_theme(audience: Audience, theme: str, theme_origin: str) -> Audience:
+    origins = {name: "default (built-in audience)" for name in _audience_keys()}
+    origins["theme"] = theme_origin
+    return replace(audience, theme=theme, origins=origins)
+
+
+def _audience(name: str, entry: AudienceEntry, theme: str, theme_origin: str,
+              origin) -> Audience:
+    base = BUILTIN_AUDIENCES.get(name) or Audience(name, name.replace("-", " ").title(),
+                                                  "analytical.md.j2")
+    values, origins = {"theme": theme}, {"theme": theme_origin}
+    for key in _audience_keys():
+        given = getattr(entry, key)
+        if given not in (None, {}):
+            values[key], origins[key] = given, f"audience {name}: {origin(key)}"
+        elif key != "theme":
+            values[key] = getattr(base, key)
+            origins[key] = "default (built-in audience)" if name in BUILTIN_AUDIENCES \
+                else "default"
+    return replace(base, **values, origins=origins)
+
+
+def _audience_keys() -> tuple[str, ...]:
+    return tuple(AudienceEntry.model_fields)
+
+
+def _check_levels(project: ProjectFile, located) -> list[Problem]:
+    problems = []
+    for name, entry in (project.audiences or {}).items():
+        if entry.level is not None and entry.level not in project.levels:
+            path = ("audiences", name, "level")
+            problems.append(Problem(located.locate(path), dotted(path),
+                                    f"found the unknown level '{entry.level}', expected one of "
+                                    f"the levels declared: {', '.join(project.levels)}"))
+    for audience in BUILTIN_AUDIENCES.values():
+        if project.audiences is None and audience.level not in project.levels:
+            problems.append(Problem(located.locate(("levels",)), "levels",
+                                    f"found no level '{audience.level}', which the built-in "
+                                    f"audience {audience.name} needs"))
+    return problems
