@@ -76,8 +76,8 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     for name in names:
         project.settings.audience(name)
     report = BuildReport()
-    for audience in names:   # a broken theme fails the run before any brief renders
-        project.settings.theme_for(project.settings.audience(audience))
+    for name in names:   # a broken theme or template fails the run before anything renders
+        pipeline.check_templates(project.settings, project.settings.audience(name))
     for path in files or project.brief_files():
         try:
             loaded = load_brief(path, audiences=[a.name for a in project.settings.audiences],

@@ -8,13 +8,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import blocks, fonts, markup, templating
+from . import blocks, fonts, markup, templatecheck, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .config import DEFAULT_LEVELS, Config
 from .errors import GlyphError, Problem, UsageError
 from .load import LoadedBrief
-from .model import Brief
+from .model import Brief, Source
 from .renderers import renderer_for
+from .templatecheck import UNKNOWN, Mapping, Pair, Record, Seq
 from .theme import DEFAULT_THEME, Theme, load_theme
 from .yamlsource import dotted
 
@@ -68,8 +69,28 @@ def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
     }
 
 
+def context_types(labels: frozenset) -> dict:
+    """The type of each name ``context`` gives templates, for the template check."""
+    return {"brief": Record(Brief), "audience": Record(Audience),
+            "labels": Mapping(UNKNOWN, labels), "numbers": Mapping(UNKNOWN),
+            "sources": Seq(Pair((UNKNOWN, Record(Source)))), "table_numbers": Mapping(UNKNOWN),
+            "cite": UNKNOWN}
+
+
+def check_templates(settings: Settings, audience: Audience) -> None:
+    """Check every template the audience uses against the model, once per process."""
+    labels = frozenset(settings.theme_for(audience).labels)
+    _checked(templating.search_path(settings.templates), audience.template, labels)
+
+
+@lru_cache(maxsize=64)
+def _checked(paths: tuple, template: str, labels: frozenset) -> None:
+    templatecheck.check_templates(templating.environment(paths), template, context_types(labels))
+
+
 def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings()) -> str:
     audience = settings.audience(audience_name)
+    check_templates(settings, audience)
     brief = select(loaded.brief, audience, settings.levels)
     paths = templating.search_path(settings.templates)
     theme = settings.theme_for(audience)

@@ -55,11 +55,24 @@ def citation(ids: tuple, numbers: dict) -> Markup:
     return Markup("\\[" + ", ".join(map(str, cited)) + "\\]")
 
 
+BUILTIN_PREFIX = "builtin/"
+
+
+def _loader(search_path: tuple[str, ...]) -> jinja2.BaseLoader:
+    """The project's templates override the built-in ones by name; ``builtin/NAME``
+    always names the built-in one, so an override can extend what it replaces."""
+    builtin = jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))
+    return jinja2.ChoiceLoader([
+        jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin}),
+        jinja2.FileSystemLoader(list(search_path)),
+    ])
+
+
 @lru_cache(maxsize=8)
 def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
     """The environment for a template search path, built once per process."""
     env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(list(search_path)),
+        loader=_loader(search_path),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
         finalize=_finalize,
@@ -77,6 +90,17 @@ def search_path(project_templates: Path | None) -> tuple[str, ...]:
     paths = [str(project_templates)] if project_templates and project_templates.is_dir() else []
     builtin = str(BUILTIN_TEMPLATES)
     return tuple(dict.fromkeys(paths + [builtin]))
+
+
+def templates_in_effect(project_templates: Path | None) -> list[tuple[str, Path, str]]:
+    """Every template by name, the file used, and where it comes from."""
+    builtin = {p.name: p for p in BUILTIN_TEMPLATES.glob("*.j2")}
+    found = {name: (path, "built-in") for name, path in builtin.items()}
+    if project_templates and project_templates.is_dir():
+        for path in sorted(project_templates.rglob("*.j2")):
+            name = path.relative_to(project_templates).as_posix()
+            found[name] = (path, "project, overrides built-in" if name in builtin else "project")
+    return [(name, path, origin) for name, (path, origin) in sorted(found.items())]
 
 
 def render(paths: tuple[str, ...], name: str, context: dict) -> str:
@@ -98,8 +122,7 @@ def render(paths: tuple[str, ...], name: str, context: dict) -> str:
 
 def _template_file(env: SandboxedEnvironment, name: str) -> str:
     try:
-        source = env.loader.get_source(env, name)
-        return source[1] or name
+        return env.loader.get_source(env, name)[1] or name
     except jinja2.TemplateNotFound:
         return name
 

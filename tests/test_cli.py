@@ -107,13 +107,16 @@ def test_the_committed_schema_file_is_current():
     assert committed == json_schema(), "run: briefgen schema > briefgen.schema.json"
 
 
-def test_a_template_error_exits_1_naming_the_template_line(project):
+def test_a_template_error_exits_1_naming_the_template_line_and_keeps_outputs(project):
+    assert run("build", "--audience", "public", cwd=project).returncode == 0
+    before = outputs(project)
     (project / "templates").mkdir()
     (project / "templates" / "public.md.j2").write_text(
-        '{% extends "base.md.j2" %}\n{% block back_matter %}\n{{ brief.no_such_field }}\n'
-        "{% endblock %}\n", encoding="utf-8")
+        '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\n'
+        "{{ brief.sumary }}\n{% endblock %}\n", encoding="utf-8")
     result = run("build", "--audience", "public", cwd=project)
     assert result.returncode == 1
-    assert "templates/public.md.j2:3: undefined value" in result.stderr
-    assert "no_such_field" in result.stderr and "Traceback" not in result.stderr
-    assert not (project / "out" / BRIEF / f"{BRIEF}-public.pdf").exists()
+    assert ("templates/public.md.j2:3: brief.sumary: the Brief model has no field 'sumary' "
+            "(did you mean 'summary'?)") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert outputs(project) == before
