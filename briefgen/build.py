@@ -104,7 +104,10 @@ def build_brief(loaded: LoadedBrief, project: Project, audiences: list[str], fmt
         for fmt in fmts:
             started = time.perf_counter()
             renderer = renderer_for(fmt)(theme)
-            data = renderer.render(document)
+            try:
+                data = renderer.render(document)
+            except BriefgenError as error:
+                raise error.relocated(str(loaded.path)) from None
             warnings.extend(_over_budget(loaded, audience, renderer.pages))
             path = output_path(project.out, loaded.brief.id, name, fmt)
             rendered.append((path, data, time.perf_counter() - started))

@@ -53,6 +53,12 @@ class BriefgenError(Exception):
         self.problems: list[Problem] = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def relocated(self, file: str) -> "BriefgenError":
+        """The same error, placed in ``file`` where it had no file of its own."""
+        problems = [Problem(Location(file), p.field, p.message)
+                    if p.location.file == "briefgen" else p for p in self.problems]
+        return type(self)(problems)
+
     @classmethod
     def at(cls, file: str, message: str, *, line: int | None = None,
            column: int | None = None, field: str = "") -> "BriefgenError":

@@ -114,6 +114,12 @@ def coverage(name: str) -> frozenset:
 
 
 @lru_cache(maxsize=None)
+def family_coverage(family: str) -> frozenset:
+    """The characters every face of a family has: text in it may be bold or italic."""
+    return frozenset.intersection(*(coverage(family + SUFFIXES[s]) for s in STYLES))
+
+
+@lru_cache(maxsize=None)
 def register_family(family: str) -> str:
     """Register a family's four faces so <b> and <i> pick the right files."""
     from reportlab.lib.fonts import addMapping
@@ -129,7 +135,7 @@ def runs(text: str, primary: str, families: tuple[str, ...] = ()) -> list[tuple[
     A character ``primary`` lacks goes to the first of ``families``, then of the
     CJK fallbacks, that has it.
     """
-    primary_glyphs = coverage(primary)
+    primary_glyphs = family_coverage(primary)
     if primary_glyphs.issuperset(text):
         return [(None, text)]
     order = tuple(f for f in families if f != primary) + FALLBACKS
@@ -145,7 +151,7 @@ def runs(text: str, primary: str, families: tuple[str, ...] = ()) -> list[tuple[
 
 def _fallback(char: str, order: tuple[str, ...]) -> str:
     for family in order:
-        if char in coverage(family):
+        if char in family_coverage(family):
             register_family(family)
             return family
     raise GlyphError.at("fonts", f"no font has a glyph for {char!r} (U+{ord(char):04X})")
@@ -153,7 +159,7 @@ def _fallback(char: str, order: tuple[str, ...]) -> str:
 
 @lru_cache(maxsize=16)
 def _drawable(families: tuple[str, ...]) -> frozenset:
-    return frozenset().union(*(coverage(f) for f in families))
+    return frozenset().union(*(family_coverage(f) for f in families))
 
 
 def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
@@ -162,7 +168,7 @@ def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
     if drawable.issuperset(text):
         return []
     missing = [c for c in dict.fromkeys(text) if c not in drawable and not c.isspace()]
-    return [c for c in missing if not any(c in coverage(name) for name in FALLBACKS)]
+    return [c for c in missing if not any(c in family_coverage(name) for name in FALLBACKS)]
 
 
 EAST_ASIAN_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),

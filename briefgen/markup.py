@@ -120,26 +120,34 @@ class _Builder:
             return b.Strong(self.inlines(node))
         if kind == "link":
             return b.Link(str(node.attrs.get("href", "")), self.inlines(node))
-        if kind == "span" and "status" in str(node.attrs.get("class", "")).split():
-            return b.Status(b.plain_text(self.inlines(node)))
         if kind == "span":
-            return _Group(self.inlines(node))
+            return self.span(node)
         raise self.fail(node, f"an inline {kind.replace('_', ' ')}")
 
-
-class _Group(tuple):
-    """Children of a span without a known class: kept as plain inlines."""
+    def span(self, node: SyntaxTreeNode):
+        """``[text]{.status}``, ``{.em}`` and ``{.strong}``; other classes are errors."""
+        classes = str(node.attrs.get("class", "")).split()
+        children = self.inlines(node)
+        if classes == ["status"]:
+            return b.Status(b.plain_text(children))
+        if classes == ["em"]:
+            return b.Emph(children)
+        if classes == ["strong"]:
+            return b.Strong(children)
+        raise self.fail(node, f"a span of class {' '.join(classes) or '(none)'} "
+                              "(expected status, em or strong)")
 
 
 def _merge_text(nodes: tuple) -> tuple:
+    """Adjacent text nodes joined, empty ones dropped."""
     out: list = []
     for node in nodes:
-        parts = node if isinstance(node, _Group) else (node,)
-        for part in parts:
-            if out and isinstance(part, b.Text) and isinstance(out[-1], b.Text):
-                out[-1] = b.Text(out[-1].text + part.text)
-            else:
-                out.append(part)
+        if isinstance(node, b.Text) and not node.text:
+            continue
+        if out and isinstance(node, b.Text) and isinstance(out[-1], b.Text):
+            out[-1] = b.Text(out[-1].text + node.text)
+        else:
+            out.append(node)
     return tuple(out)
 
 

@@ -75,11 +75,11 @@ class Segment:
     url: str | None = None
 
     def __markdown__(self) -> str:
+        """Emphasis is written as a span, ``[text]{.em}``: unlike ``*text*`` it cannot be
+        undone or merged by CommonMark's flanking rules, whatever the text holds."""
         body = escape_markdown(self.text)
-        if self.kind == "em":
-            return f"*{body}*"
-        if self.kind == "strong":
-            return f"**{body}**"
+        if self.kind in ("em", "strong"):
+            return f"[{body}]{{.{self.kind}}}"
         if self.kind == "link":
             return f"[{body}](<{self.url}>)"
         return body
@@ -143,7 +143,7 @@ def _segment(item: object, index: int) -> Segment:
 
 
 def _formatted(kind: str, item: dict, index: int) -> Segment:
-    text = _spaced(reject_unsafe_characters(item[kind])).strip()
+    text = _spaced(reject_unsafe_characters(item[kind]))
     url = item.get("url")
     if kind == "link":
         if not isinstance(url, str) or not URL_PATTERN.match(url):
@@ -153,7 +153,7 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     elif url is not None:
         raise PydanticCustomError(
             "rich_text", "segment {index} has a url but is not a link", {"index": index + 1})
-    if not text:
+    if not text.strip():
         raise PydanticCustomError(
             "rich_text", "segment {index} is empty, expected some words", {"index": index + 1})
     return Segment(kind, text, url if kind == "link" else None)

@@ -12,7 +12,6 @@ import io
 import re
 
 from docx.enum.section import WD_ORIENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -30,8 +29,9 @@ from .pdfstyle import PAGE_SIZES
 LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
                "number": ("List Number", "List Number 2", "List Number 3")}
 CONTINUE_STYLES = ("List Continue", "List Continue 2", "List Continue 3")
-ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-         "right": WD_ALIGN_PARAGRAPH.RIGHT}
+EMPHASIS_STYLES = {frozenset({"strong"}): "Strong", frozenset({"emph"}): "Emphasis",
+                   frozenset({"strong", "emph"}): "Strong Emphasis"}
+ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
 
 
 @register
@@ -179,9 +179,7 @@ class DocxRenderer(Renderer):
             style = "Table Heading" if index == 0 else "Table Text"
             for tc, content, align, width in zip(tr.tc_lst, cells, aligns, widths):
                 tc.width = width
-                paragraph = self.styled(Paragraph(tc.p_lst[0], self.body), style)
-                if align != "left":
-                    paragraph.alignment = ALIGN[align]
+                paragraph = self.styled(Paragraph(tc.p_lst[0], self.body), style + ALIGNED[align])
                 self.inlines(paragraph, content.children)
         for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
             column.w = width
@@ -226,12 +224,9 @@ class DocxRenderer(Renderer):
         """Add ``text`` as runs; East Asian runs also name the CJK face."""
         for east_asian, chunk in _script_runs(text):
             r = paragraph._p.add_r()
+            char_style = char_style or EMPHASIS_STYLES.get(frozenset(styles))
             if char_style:
                 r.style = self.style_ids[char_style]
-            if styles:
-                run = Run(r, paragraph)
-                run.bold = True if "strong" in styles else None
-                run.italic = True if "emph" in styles else None
             if east_asian:
                 _east_asian(r)
             if "\t" in chunk:
@@ -296,10 +291,9 @@ def _script_runs(text: str) -> list[tuple[bool, str]]:
 
 
 def _east_asian(r) -> None:
-    rpr = r.get_or_add_rPr()
-    rfonts = rpr.makeelement(qn("w:rFonts"), {qn("w:eastAsia"): CJK_FAMILY,
-                                              qn("w:hint"): "eastAsia"})
-    rpr.insert(0, rfonts)
+    rfonts = r.get_or_add_rPr().get_or_add_rFonts()   # placed after w:rStyle, as required
+    rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
+    rfonts.set(qn("w:hint"), "eastAsia")
 
 
 def _field(instruction: str):

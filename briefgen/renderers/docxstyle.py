@@ -45,7 +45,9 @@ USED_STYLES = frozenset({
     "List Number 3", "List Continue", "List Continue 2", "List Continue 3", "Header", "Footer",
     "Strong", "Emphasis", "Default Paragraph Font", "Normal Table", "No List", "Table Grid",
     "Brief Meta", "Organisation", "Table Heading", "Table Text", "Callout", "Marking",
-    "Page Header", "Page Footer", "Hyperlink", "Brief Table", "Table Spacer", "Separator"})
+    "Page Header", "Page Footer", "Hyperlink", "Brief Table", "Table Spacer", "Separator",
+    "Table Heading Centre", "Table Heading Right", "Table Text Centre", "Table Text Right",
+    "Strong Emphasis"})
 UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail")
 
 
@@ -65,8 +67,9 @@ def new_document(theme: Theme, statuses: dict[str, str]):
     template, ids = _styled_template(theme)
     document = docx.Document(io.BytesIO(template))
     ids = dict(ids)
-    for value, hex_colour in statuses.items():
+    for number, (value, hex_colour) in enumerate(statuses.items(), start=1):
         style = document.styles.add_style(status_style_name(value), CHARACTER)
+        style.style_id = f"BriefStatus{number}"   # names like "On track"/"Ontrack" stay apart
         style.base_style = document.styles["Default Paragraph Font"]
         style.font.bold = True
         style.font.color.rgb = rgb(hex_colour)
@@ -164,6 +167,14 @@ def _custom(document, theme: Theme) -> None:
     cell = add("Table Text", PARAGRAPH)
     _paragraph(cell, theme, theme.table_font, theme.table_size, theme.text_colour, after=0,
                base="Normal", line=1.15)
+    for name in ("Table Heading", "Table Text"):
+        for align, value in (("Centre", 1), ("Right", 2)):
+            aligned = add(f"{name} {align}", PARAGRAPH)
+            aligned.base_style = styles[name]
+            aligned.paragraph_format.alignment = value
+    both = add("Strong Emphasis", CHARACTER)
+    both.base_style = styles["Default Paragraph Font"]
+    both.font.bold, both.font.italic = True, True
     callout = add("Callout", PARAGRAPH)
     _paragraph(callout, theme, theme.body_font, theme.body_size, theme.text_colour, after=4,
                base="Normal", line=theme.leading_ratio)
@@ -252,14 +263,33 @@ def _plain(style) -> None:
         rpr.remove(child)
 
 
+# The order WordprocessingML requires for the children of w:pPr that briefgen adds.
+PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+             "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
+             "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+             "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+             "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+             "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+             "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+             "w:sectPr", "w:pPrChange")
+
+
+def insert_ordered(ppr, element) -> None:
+    """Insert a child of w:pPr where the schema wants it, not at the end."""
+    tag = element.tag.replace(qn("w:"), "w:")
+    ppr.insert_element_before(element, *PPR_ORDER[PPR_ORDER.index(tag) + 1:])
+
+
 def _callout_box(style, theme: Theme) -> None:
     fill, accent = theme.callout_fill.lstrip("#"), theme.accent_colour.lstrip("#")
     ppr = style.element.get_or_add_pPr()
-    ppr.append(parse_xml(
+    insert_ordered(ppr, parse_xml(
         f'<w:pBdr {nsdecls("w")}><w:left w:val="single" w:sz="24" w:space="8" '
         f'w:color="{accent}"/></w:pBdr>'))
-    ppr.append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
-    ppr.append(parse_xml(f'<w:ind {nsdecls("w")} w:left="200" w:right="200"/>'))
+    insert_ordered(ppr, parse_xml(
+        f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'))
+    indent = ppr.get_or_add_ind()
+    indent.left, indent.right = Pt(10), Pt(10)
 
 
 def _table_style(document, theme: Theme) -> None:

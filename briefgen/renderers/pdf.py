@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable,
+from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, LayoutError,
                                 PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .. import blocks as b
 from .. import fonts
 from ..templating import long_date
+from ..errors import RenderError
 from . import Renderer, column_shares, furniture, register
 from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
 
@@ -71,7 +72,10 @@ class PdfRenderer(Renderer):
             story.extend(self.dispatch(block))
         buffer = io.BytesIO()
         template = _BriefTemplate(buffer, document.meta, self.theme)
-        template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
+        try:
+            template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
+        except LayoutError as error:
+            raise RenderError(f"{document.meta.audience_label}: {_too_tall(error)}") from None
         self.pages = template.page
         return buffer.getvalue()
 
@@ -140,18 +144,22 @@ class PdfRenderer(Renderer):
         return [table, Spacer(1, 8)]
 
     def render_callout(self, node: b.Callout) -> list:
-        inner = []
+        """A shaded box with an accent rule: one table row per paragraph, so it can
+        break across pages between them."""
+        rows = []
         for child in node.children:
             if isinstance(child, b.Paragraph):
-                inner.extend(self.render_paragraph(child, "Callout"))
+                rows.append(self.render_paragraph(child, "Callout"))
             else:
-                inner.extend(self.dispatch(child))
-        box = Table([[inner]], colWidths=[frame_width(self.theme)], style=TableStyle([
+                rows.append(self.dispatch(child))
+        box = Table([[row] for row in rows], colWidths=[frame_width(self.theme)],
+                    style=TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), fonts.face_name(self.theme.body_font)),
             ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
             ("LINEBEFORE", (0, 0), (0, -1), 3, colour(self.theme.accent_colour)),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
-            ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, 0), 8), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
         return [box, Spacer(1, 8)]
 
     def render_thematic_break(self, node: b.ThematicBreak) -> list:
@@ -222,6 +230,14 @@ class PdfRenderer(Renderer):
     def render_status(self, node: b.Status, font: str) -> str:
         hex_colour = self.colours.get(node.value, self.theme.muted_colour)
         return f'<font color="{hex_colour}"><b>{self.text(node.value, font)}</b></font>'
+
+
+def _too_tall(error: LayoutError) -> str:
+    """ReportLab's LayoutError, as one line a reader can act on."""
+    text = str(error)
+    what = "a table cell" if "Table" in text else "a paragraph or box"
+    return (f"{what} is taller than a page and cannot be split; shorten it or split it into "
+            "several rows or paragraphs")
 
 
 # -------------------------------------------------------------- the page
