@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pydantic
 
-from . import references, yamlsource
+from . import yamlsource
 from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
 from .errors import DataError, Location, Problem
 from .model import Brief
@@ -47,14 +47,18 @@ def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AU
     located = read_yaml(path, max_bytes)
     if isinstance(located.value, dict):
         located.value.setdefault("id", path.stem)
-    problems = references.check(located, set(audiences), levels)
-    try:
-        brief = validate(located, Brief)
-    except DataError as error:
-        raise DataError(_by_place(error.problems + problems)) from None
-    if problems:
-        raise DataError(problems)
-    return LoadedBrief(path, brief, located)
+    context = {"audiences": set(audiences), "levels": set(levels), **_declared(located.value)}
+    return LoadedBrief(path, validate(located, Brief, context), located)
+
+
+def _declared(data: object) -> dict:
+    """The source ids and statuses a brief declares, for checking the places that use them."""
+    if not isinstance(data, dict):
+        return {}
+    sources = data.get("sources") if isinstance(data.get("sources"), list) else []
+    statuses = data.get("statuses")
+    return {"sources": {s.get("id") for s in sources if isinstance(s, dict)} - {None},
+            "statuses": set(statuses) if isinstance(statuses, dict) else set()}
 
 
 def read_yaml(path: Path, max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> Located:
@@ -90,13 +94,13 @@ def _read(path: Path, max_bytes: int) -> str:
         raise DataError.at(str(path), f"cannot read the file: {error.strerror}") from None
 
 
-def validate(located: Located, model: type[M]) -> M:
+def validate(located: Located, model: type[M], context: dict | None = None) -> M:
     """Validate loaded values into ``model``; every problem at its file:line:col."""
     if not isinstance(located.value, dict):
         raise DataError([Problem(located.locate(()), "",
                                  "found a single value, expected a mapping of fields")])
     try:
-        return model.model_validate(located.value)
+        return model.model_validate(located.value, context=context)
     except pydantic.ValidationError as error:
         problems = [_problem(located, e, model) for e in error.errors() if not _consequence(e)]
         raise DataError(_by_place(problems)) from None
@@ -104,7 +108,11 @@ def validate(located: Located, model: type[M]) -> M:
 
 def _problem(located: Located, error: dict, model: type) -> Problem:
     path = tuple(p for p in error["loc"] if not _is_branch_label(p))
+    path += tuple((error.get("ctx") or {}).get("at", ()))   # a check that names its place
     kind = error["type"]
+    if path and path[-1] == "[key]":                      # a bad key of a mapping
+        return Problem(located.locate(path[:-1], prefer_key=True), dotted(path[:-1]),
+                       _message(kind, error))
     if kind == "extra_forbidden":
         return Problem(located.locate(path, prefer_key=True), dotted(path),
                        f"found the unknown key '{path[-1]}', expected {_known_keys(model, path)}")
@@ -134,14 +142,17 @@ def _message(kind: str, error: dict) -> str:
         return f"found {found}, expected {_pattern_meaning(ctx.get('pattern', ''))}"
     if kind == "literal_error":
         return f"found {found}, expected one of {ctx.get('expected')}"
-    if kind in ("too_short", "too_long") and isinstance(error.get("input"), (list, tuple, str)):
-        return f"found {found}, expected {error['msg'].lower().replace('should have', '')}"
+    if kind == "too_short":
+        return f"found {found}, expected at least {ctx.get('min_length')}"
+    if kind == "too_long":
+        return f"found {found}, expected at most {ctx.get('max_length')}"
     if kind.startswith("date"):
         return f"found {found}, expected a date written YYYY-MM-DD"
     if kind in ("string_type", "model_type", "dict_type", "tuple_type", "list_type"):
         expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
         return f"found {found}, expected {expected.get(kind, 'a list')}"
-    if kind in ("unsafe_character", "rich_text", "row_width"):
+    if kind in ("unsafe_character", "rich_text", "row_width", "duplicate_id") or \
+            kind.startswith("unknown_"):
         return error["msg"]
     if kind == "value_error":
         return error["msg"].removeprefix("Value error, ")

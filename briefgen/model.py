@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
-                      field_validator, model_validator, WithJsonSchema)
+                      ValidationInfo, WithJsonSchema, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from . import richtext
@@ -50,6 +50,27 @@ Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 Colour = Annotated[str, Field(pattern=COLOUR_PATTERN)]
 
 
+def _declared(kind: str, what: str, where: str):
+    """A validator: the value must be one of the ``kind`` names the validation context
+    lists (the brief's source ids, the project's audiences and levels)."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get(kind)
+        if known is not None and value not in known:
+            raise PydanticCustomError(
+                f"unknown_{kind}", "found the unknown {what} '{value}', expected one of "
+                "{where}: {known}", {"what": what, "value": value,
+                                     "where": where, "known": ", ".join(sorted(known))})
+        return value
+
+    return AfterValidator(check)
+
+
+SourceRef = Annotated[Identifier, _declared("sources", "source id", "the ids under sources")]
+AudienceRef = Annotated[Identifier, _declared("audiences", "audience", "the project's audiences")]
+LevelRef = Annotated[Identifier, _declared("levels", "level", "the project's levels")]
+
+
 class Strict(BaseModel):
     """Base of every model: unknown keys are errors, values are frozen."""
 
@@ -72,13 +93,13 @@ class Source(Strict):
 class Visible(Strict):
     """Anything that may be shown to some audiences and hidden from others."""
 
-    audiences: tuple[Identifier, ...] | None = None
-    level: Identifier | None = None
+    audiences: tuple[AudienceRef, ...] | None = None
+    level: LevelRef | None = None
 
 
 class Point(Visible):
     text: RichText
-    sources: tuple[Identifier, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
     points: tuple["Point", ...] = ()
 
 
@@ -97,6 +118,21 @@ COLUMN_SCHEMA = {"anyOf": [
 ]}
 
 
+def _check_statuses(rows: tuple, columns: tuple, declared: set | None) -> None:
+    """Every value of a status column must be one of the brief's declared statuses."""
+    if declared is None:
+        return
+    for r_index, row in enumerate(rows):
+        for c_index, column in enumerate(columns):
+            value = row[c_index].plain()
+            if column.status and value not in declared:
+                raise PydanticCustomError(
+                    "unknown_status", "found the status '{value}', expected one of the "
+                    "statuses declared at the top: {known}",
+                    {"value": value, "known": ", ".join(sorted(declared)) or "(none)",
+                     "at": [r_index, c_index]})
+
+
 def _column(value: object) -> object:
     """A column is written as its name, or as a mapping when it needs options."""
     return {"name": value} if isinstance(value, str) else value
@@ -107,19 +143,22 @@ class Table(Visible):
     caption: PlainText
     columns: tuple[Annotated[Column, BeforeValidator(_column), WithJsonSchema(COLUMN_SCHEMA)], ...] = Field(min_length=1)
     rows: tuple[tuple[RichText, ...], ...] = Field(min_length=1)
-    sources: tuple[Identifier, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
     note: RichText | None = None
 
-    @model_validator(mode="after")
-    def _rows_fit_columns(self) -> "Table":
-        width = len(self.columns)
-        for index, row in enumerate(self.rows):
-            if len(row) != width:
+    @field_validator("rows")
+    @classmethod
+    def _rows_fit_columns(cls, rows: tuple, info: ValidationInfo) -> tuple:
+        columns = info.data.get("columns")
+        if columns is None:
+            return rows
+        for index, row in enumerate(rows):
+            if len(row) != len(columns):
                 raise PydanticCustomError(
-                    "row_width",
-                    "row {index} has {found} cells, expected {width} (one per column)",
-                    {"index": index + 1, "found": len(row), "width": width})
-        return self
+                    "row_width", "found {found} cells, expected {width} (one per column)",
+                    {"found": len(row), "width": len(columns), "at": [index]})
+        _check_statuses(rows, columns, (info.context or {}).get("statuses"))
+        return rows
 
     def status_columns(self) -> tuple[int, ...]:
         return tuple(i for i, column in enumerate(self.columns) if column.status)
@@ -143,23 +182,42 @@ class Brief(Strict):
     organisation: PlainText
     authors: tuple[Author, ...] = Field(min_length=1)
     marking: PlainText
-    markings: dict[Identifier, PlainText] = {}
+    markings: dict[AudienceRef, PlainText] = {}
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")] = "en-GB"
     keywords: tuple[PlainText, ...] = ()
-    default_audiences: tuple[Identifier, ...] = Field(min_length=1)
-    default_level: Identifier | None = None
+    default_audiences: tuple[AudienceRef, ...] = Field(min_length=1)
+    default_level: LevelRef | None = None
     summary: tuple[RichText, ...] = Field(min_length=1)
     statuses: dict[PlainText, Colour] = {}
     sources: tuple[Source, ...] = ()
     sections: tuple[Section, ...] = Field(min_length=1)
 
-    @field_validator("statuses")
+    @field_validator("sources")
     @classmethod
-    def _statuses_are_named(cls, value: dict) -> dict:
-        return dict(value)
+    def _source_ids_unique(cls, sources: tuple) -> tuple:
+        _unique([s.id for s in sources], lambda i: [i, "id"])
+        return sources
+
+    @model_validator(mode="after")
+    def _table_ids_unique(self) -> "Brief":
+        places = [(s, t) for s, section in enumerate(self.sections)
+                  for t in range(len(section.tables))]
+        ids = [self.sections[s].tables[t].id for s, t in places]
+        _unique(ids, lambda i: ["sections", places[i][0], "tables", places[i][1], "id"])
+        return self
 
     def marking_for(self, audience: str) -> str:
         return self.markings.get(audience, self.marking)
+
+
+def _unique(ids: list[str], where) -> None:
+    seen: set[str] = set()
+    for index, ident in enumerate(ids):
+        if ident in seen:
+            raise PydanticCustomError(
+                "duplicate_id", "found the id '{ident}' a second time, expected every id to be "
+                "unique", {"ident": ident, "at": where(index)})
+        seen.add(ident)
 
 
 Point.model_rebuild()

@@ -134,7 +134,7 @@ def test_unknown_audiences_are_errors(write_brief):
                                      "[executive, ministers]"))
     [problem] = problems_of(path)
     assert problem.startswith(f"{path}:7:32: default_audiences[1]: found the unknown audience "
-                              "'ministers'")
+                              "'ministers', expected one of the project's audiences")
 
 
 def test_status_values_must_be_declared(write_brief):
@@ -147,7 +147,8 @@ def test_status_values_must_be_declared(write_brief):
 def test_rows_must_have_one_cell_per_column(write_brief):
     path = write_brief(VALID.replace("- [Row one, Confirmed]", "- [Row one]"))
     [problem] = problems_of(path)
-    assert "row 1 has 1 cells, expected 2" in problem
+    assert problem.endswith("sections[0].tables[0].rows[0]: found 1 cells, expected 2 "
+                            "(one per column)")
 
 
 def test_python_tags_are_refused_and_never_constructed(write_brief):
@@ -200,3 +201,41 @@ def test_reference_problems_are_reported_beside_type_problems(write_brief):
         "sources: [src]", "sources: [srk]"))
     found = problems_of(path)
     assert [p.split(": ")[1] for p in found] == ["marking", "sections[0].points[0].sources[0]"]
+
+
+def test_duplicate_source_and_table_ids_are_errors_at_the_second(write_brief):
+    text = VALID.replace("sources:\n  - id: src\n", "sources:\n  - id: src\n    title: X\n"
+                         "    publisher: Y\n  - id: src\n")
+    found = problems_of(write_brief(text))
+    assert [p.split(": ", 2)[1:] for p in found] == [
+        ["sources[1].id", "found the id 'src' a second time, expected every id to be unique"]]
+
+
+def test_levels_must_be_the_projects(write_brief):
+    path = write_brief(VALID.replace("    title: Findings\n", "    title: Findings\n"
+                                     "    level: secret\n"))
+    [problem] = problems_of(path)
+    assert problem.endswith("sections[0].level: found the unknown level 'secret', expected "
+                            "one of the project's levels: public, restricted")
+
+
+def test_a_status_column_written_with_yaml_on_is_still_checked(write_brief):
+    path = write_brief(VALID.replace("{name: Status, status: true}", "{name: Status, status: on}")
+                       .replace("- [Row one, Confirmed]", "- [Row one, Confrmed]"))
+    [problem] = problems_of(path)
+    assert "rows[0][1]: found the status 'Confrmed'" in problem
+
+
+def test_an_unknown_audience_as_a_markings_key_is_placed_at_the_key(write_brief):
+    path = write_brief(VALID.replace("marking: OFFICIAL", "marking: OFFICIAL\nmarkings:\n"
+                                     "  ministers: SECRET"))
+    [problem] = problems_of(path)
+    assert problem.startswith(f"{path}:8:3: markings.ministers: found the unknown audience")
+
+
+def test_an_empty_required_list_says_how_many_items_are_expected(write_brief):
+    path = write_brief(VALID.replace("columns: [Name, {name: Status, status: true}]",
+                                     "columns: []"))
+    found = problems_of(path)
+    assert any(p.endswith("sections[0].tables[0].columns: found an empty list, expected at "
+                          "least 1") for p in found)
