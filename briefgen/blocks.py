@@ -216,7 +216,7 @@ class DocumentMeta:
     language: str = "en-GB"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # the colours dict is not hashable: identity will do
 class Document:
     meta: DocumentMeta
     blocks: tuple
@@ -224,6 +224,3 @@ class Document:
 
     def __post_init__(self) -> None:
         _check_all(self, "blocks", self.blocks, BLOCK_TYPES)
-
-    def __hash__(self) -> int:  # the colours dict is not hashable; identity will do
-        return id(self)

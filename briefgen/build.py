@@ -69,25 +69,36 @@ def output_path(out: Path, brief_id: str, audience: str, fmt: str) -> Path:
 def build(project: Project, files: list[Path] | None = None, audiences: list[str] | None = None,
           fmts: list[str] | None = None, strict: bool = False) -> BuildReport:
     """Render every brief for every audience and format asked for; one failure stops no other."""
-    fmts = list(fmts or known_formats())
+    fmts = list(dict.fromkeys(fmts or known_formats()))
     for fmt in fmts:
         renderer_for(fmt)
-    names = list(audiences or [a.name for a in project.settings.audiences])
+    names = list(dict.fromkeys(audiences or [a.name for a in project.settings.audiences]))
     for name in names:
         project.settings.audience(name)
     report = BuildReport()
     for name in names:   # a broken theme or template fails the run before anything renders
         pipeline.check_templates(project.settings, project.settings.audience(name))
-    for path in files or project.brief_files():
+    claimed: dict[str, Path] = {}
+    for path in dict.fromkeys(files or project.brief_files()):
         try:
             loaded = load_brief(path, audiences=[a.name for a in project.settings.audiences],
                                 levels=project.settings.levels)
+            _claim(claimed, loaded)
             written, warnings = build_brief(loaded, project, names, fmts, strict)
             report.written.extend(written)
             report.warnings.extend(warnings)
         except BriefgenError as error:
             report.failures.append(error)
     return report
+
+
+def _claim(claimed: dict[str, Path], loaded: LoadedBrief) -> None:
+    """Two files with one brief id would overwrite each other's outputs."""
+    first = claimed.setdefault(loaded.brief.id, loaded.path)
+    if first != loaded.path:
+        raise BriefgenError.at(str(loaded.path), f"found the brief id '{loaded.brief.id}', which "
+                                                 f"{first} already has; expected ids unique "
+                                                 "across the project", field="id")
 
 
 def build_brief(loaded: LoadedBrief, project: Project, audiences: list[str], fmts: list[str],
@@ -133,6 +144,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are for sharing
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -141,3 +153,9 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -141,7 +141,7 @@ def _resolve(root: Path, path: Path | None, project: ProjectFile, keys: dict) ->
 
 
 def _with_theme(audience: Audience, theme: str, theme_origin: str) -> Audience:
-    origins = {name: "default (built-in audience)" for name in _audience_keys()}
+    origins = {name: "default: built-in audience" for name in _audience_keys()}
     origins["theme"] = theme_origin
     return replace(audience, theme=theme, origins=origins)
 
@@ -157,7 +157,7 @@ def _audience(name: str, entry: AudienceEntry, theme: str, theme_origin: str,
             values[key], origins[key] = given, f"audience {name}: {origin(key)}"
         elif key != "theme":
             values[key] = getattr(base, key)
-            origins[key] = "default (built-in audience)" if name in BUILTIN_AUDIENCES \
+            origins[key] = "default: built-in audience" if name in BUILTIN_AUDIENCES \
                 else "default"
     return replace(base, **values, origins=origins)
 

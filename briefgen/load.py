@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from . import yamlsource
 from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
 from .errors import DataError, Location, Problem
 from .model import Brief
-from .yamlsource import AmbiguousScalar, Located, dotted
+from .yamlsource import Located, dotted
 
 PATTERN_MEANINGS = {
     "^[a-z0-9]": "an id of lowercase letters, digits and hyphens",

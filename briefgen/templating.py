@@ -96,7 +96,8 @@ def templates_in_effect(project_templates: Path | None) -> list[tuple[str, Path,
     """Every template by name, the file used, and where it comes from."""
     builtin = {p.name: p for p in BUILTIN_TEMPLATES.glob("*.j2")}
     found = {name: (path, "built-in") for name, path in builtin.items()}
-    if project_templates and project_templates.is_dir():
+    if project_templates and project_templates.is_dir() and \
+            project_templates.resolve() != BUILTIN_TEMPLATES.resolve():
         for path in sorted(project_templates.rglob("*.j2")):
             name = path.relative_to(project_templates).as_posix()
             found[name] = (path, "project, overrides built-in" if name in builtin else "project")
@@ -110,7 +111,8 @@ def render(paths: tuple[str, ...], name: str, context: dict) -> str:
         return env.get_template(name).render(context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(Problem(Location(_template_file(env, error.name or name),
-                                             error.lineno), "", f"template syntax: {error.message}"))
+                                             error.lineno), "", f"template syntax: {error.message}")) \
+            from None
     except jinja2.TemplateNotFound as error:
         raise TemplateError(Problem(Location(name), "", f"no template named '{error.name}' "
                                     f"in {', '.join(paths)}")) from None

@@ -30,6 +30,7 @@ DEFAULT_LABELS = {
     "public_notice": ("This public edition contains only material cleared for general "
                       "release. Restricted detail is available in the analytical brief."),
     "page": "Page {page} of {pages}",
+    "edition": "Edition of {date}",
 }
 
 

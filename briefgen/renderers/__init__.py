@@ -100,3 +100,14 @@ def furniture(meta, theme: Theme) -> dict[str, str]:
               "edition": meta.edition.isoformat() if meta.edition else ""}
     return {slot: getattr(theme, slot).format_map(values)
             for slot in ("header_left", "header_centre", "footer_left", "footer_centre")}
+
+
+def title_details(meta, theme: Theme) -> str:
+    """The line under a brief's title: audience, edition date and authors."""
+    from ..templating import long_date
+
+    details = [meta.audience_label]
+    if meta.edition:
+        details.append(theme.labels["edition"].format(date=long_date(meta.edition)))
+    details.append(", ".join(meta.authors))
+    return "  ·  ".join(detail for detail in details if detail)

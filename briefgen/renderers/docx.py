@@ -21,8 +21,7 @@ from docx.text.run import Run
 
 from .. import blocks as b
 from .. import fonts
-from ..templating import long_date
-from . import CHAR_WIDTH, Renderer, column_shares, furniture, register
+from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
 from .pdfstyle import PAGE_SIZES
 
@@ -103,16 +102,14 @@ class DocxRenderer(Renderer):
                 self.add_text(paragraph, part)
 
     def title_block(self, meta: b.DocumentMeta) -> None:
-        self.add_text(self.paragraph("Organisation"), meta.organisation.upper())
+        if self.theme.logo is not None:
+            logo = self.paragraph("Brief Meta").add_run()
+            logo.add_picture(str(self.theme.logo), height=Mm(self.theme.logo_height_mm))
+        self.add_text(self.paragraph("Organisation"), meta.organisation)   # capitals by style
         self.add_text(self.paragraph("Title"), meta.title)
         if meta.subtitle:
             self.add_text(self.paragraph("Subtitle"), meta.subtitle)
-        details = [meta.audience_label]
-        if meta.edition:
-            details.append(f"Edition of {long_date(meta.edition)}")
-        details.append(", ".join(meta.authors))
-        self.add_text(self.paragraph("Brief Meta"),
-                      "  ·  ".join(d for d in details if d))
+        self.add_text(self.paragraph("Brief Meta"), title_details(meta, self.theme))
 
     def properties(self, meta: b.DocumentMeta) -> None:
         core = self.doc.core_properties

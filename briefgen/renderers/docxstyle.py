@@ -161,6 +161,7 @@ def _custom(document, theme: Theme) -> None:
     org = add("Organisation", PARAGRAPH)
     _paragraph(org, theme, theme.heading_font, 8.5, theme.heading_colour, bold=True, after=10,
                base="Normal")
+    org.font.all_caps = True
     head = add("Table Heading", PARAGRAPH)
     _paragraph(head, theme, theme.table_font, theme.table_size, theme.table_header_text,
                bold=True, after=0, base="Normal", line=1.15)

@@ -16,15 +16,14 @@ from xml.sax.saxutils import escape
 from reportlab import rl_config
 from reportlab.lib.units import mm
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, LayoutError,
-                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+                                Image, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from .. import blocks as b
 from .. import fonts
-from ..templating import long_date
 from ..errors import RenderError
-from . import Renderer, column_shares, furniture, register
+from . import Renderer, column_shares, furniture, register, title_details
 from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
 
 
@@ -83,20 +82,25 @@ class PdfRenderer(Renderer):
 
     def title_block(self, meta: b.DocumentMeta) -> list:
         s = self.styles
-        story = [_Paragraph(self.text(meta.organisation.upper(), self.theme.heading_font), s["Organisation"]),
+        story = self.logo() + [_Paragraph(self.text(meta.organisation.upper(), self.theme.heading_font), s["Organisation"]),
                  _Paragraph(self.text(meta.title, self.theme.heading_font), s["Title"])]
         if meta.subtitle:
             story.append(_Paragraph(self.text(meta.subtitle), s["Subtitle"]))
-        details = [meta.audience_label]
-        if meta.edition:
-            details.append(f"Edition of {long_date(meta.edition)}")
-        details.append(", ".join(meta.authors))
-        story.append(_Paragraph(self.text("  ·  ".join(d for d in details if d),
-                                          self.theme.heading_font),
-                               s["Meta"]))
+        story.append(_Paragraph(self.text(title_details(meta, self.theme),
+                                          self.theme.heading_font), s["Meta"]))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
+
+    def logo(self) -> list:
+        if self.theme.logo is None:
+            return []
+        height = self.theme.logo_height_mm * mm
+        image = Image(str(self.theme.logo))
+        image.drawWidth = image.imageWidth * height / image.imageHeight
+        image.drawHeight = height
+        image.hAlign = "LEFT"
+        return [image, Spacer(1, 4 * mm)]
 
     def render_heading(self, node: b.Heading) -> list:
         markup = self.inline(node.children, self.theme.heading_font)
@@ -297,10 +301,11 @@ def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
     header_y, footer_y = height - top / 2, bottom / 2 - 3
     canvas.saveState()
     canvas.setFillColor(colour(theme.accent_colour))
-    centre = max(_draw_runs(canvas, texts["header_centre"], width / 2, header_y, theme, 8,
-                            "centre", bold=True),
-                 _draw_runs(canvas, texts["footer_centre"], width / 2, footer_y, theme, 8,
-                            "centre", bold=True))
+    third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
+    centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme.heading_font, 8),
+                            width / 2, header_y, theme, 8, "centre", bold=True),
+                 _draw_runs(canvas, _fits(texts["footer_centre"], third, theme.heading_font, 8),
+                            width / 2, footer_y, theme, 8, "centre", bold=True))
     room = width / 2 - centre / 2 - left - 12
     canvas.setFillColor(colour(theme.muted_colour))
     if page > 1:
