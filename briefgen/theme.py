@@ -232,6 +232,10 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None) -> 
 
 
 def _check_files(theme: Theme, path: Path) -> None:
+    if theme.reference_docx is not None:
+        from .renderers import reference
+
+        reference.check(theme.reference_docx, str(path))
     if theme.logo and not theme.logo.is_file():
         raise DataError.at(str(path), f"found the logo {theme.logo}, which does not exist; "
                                       "expected a PNG or JPEG file", field="logo")

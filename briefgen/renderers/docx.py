@@ -21,6 +21,7 @@ from docx.text.run import Run
 
 from .. import blocks as b
 from .. import fonts
+from . import reference
 from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
 from .pdfstyle import PAGE_SIZES
@@ -69,13 +70,21 @@ class DocxRenderer(Renderer):
     # ------------------------------------------------------ page and title
 
     def page_setup(self, meta: b.DocumentMeta) -> None:
+        """Page size, margins, header and footer, unless a reference document brings its own."""
         section = self.doc.sections[0]
+        if self.theme.reference_docx is not None:
+            if not reference.has_own_furniture(self.doc):
+                self.furniture(section, meta)
+            return
         width, height = PAGE_SIZES[self.theme.page_size]
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width, section.page_height = Emu(int(width * 12700)), Emu(int(height * 12700))
         top, right, bottom, left = self.theme.margins_mm
         section.top_margin, section.right_margin = Mm(top), Mm(right)
         section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+        self.furniture(section, meta)
+
+    def furniture(self, section, meta: b.DocumentMeta) -> None:
         texts = furniture(meta, self.theme)
         room = _furniture_room(texts, self.theme)
         texts["header_left"] = shortened(texts["header_left"], room)
@@ -201,9 +210,11 @@ class DocxRenderer(Renderer):
 
     def restarted_numbering(self, start: int) -> int:
         """A numbering instance that starts again at ``start`` for one ordered list."""
-        numbering = self.doc.part.numbering_part.element
         style = self.doc.styles.element.get_by_id(self.style_ids["List Number"])
-        num_pr = style.pPr.find(qn("w:numPr"))
+        num_pr = style.pPr.find(qn("w:numPr")) if style.pPr is not None else None
+        if num_pr is None:
+            return None   # a reference document without numbered list styles
+        numbering = self.doc.part.numbering_part.element
         base = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
         abstract = base.find(qn("w:abstractNumId")).get(qn("w:val"))
         num = numbering.add_num(int(abstract))

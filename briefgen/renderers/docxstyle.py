@@ -22,6 +22,7 @@ from docx.styles import BabelFish
 
 from .. import fonts
 from ..theme import Theme
+from . import reference
 
 PARAGRAPH, CHARACTER, TABLE = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
 CJK_FAMILY = fonts.CJK_FAMILY
@@ -53,12 +54,17 @@ UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail"
 
 @lru_cache(maxsize=8)
 def _styled_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
-    """The template with the theme's styles, and its style ids by name; once per theme."""
+    """The template with the theme's styles, and its style ids by name; once per theme.
+
+    With a reference document, its styles and section win and ours fill the gaps.
+    """
     document = docx.Document(io.BytesIO(_default_template()))
     apply_styles(document, theme)
     _prune(document)
     buffer = io.BytesIO()
     document.save(buffer)
+    if theme.reference_docx is not None:
+        return reference.merged_template(theme.reference_docx, buffer.getvalue(), USED_STYLES)
     return buffer.getvalue(), {style.name: style.style_id for style in document.styles}
 
 
