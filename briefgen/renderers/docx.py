@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
 from docx.enum.section import WD_ORIENT
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -51,7 +52,7 @@ class DocxRenderer(Renderer):
         self.properties(document.meta)
         buffer = io.BytesIO()
         self.doc.save(buffer)
-        return buffer.getvalue()
+        return fixed_zip(buffer.getvalue(), document.meta.edition)
 
     # ------------------------------------------------------ styles by id
 
@@ -272,6 +273,20 @@ class DocxRenderer(Renderer):
             for run in paragraph.runs[start:]:
                 run._r.style = self.style_ids["Hyperlink"]
                 link.append(run._r)
+
+
+def fixed_zip(data: bytes, edition: dt.date | None) -> bytes:
+    """The same archive with every entry dated the edition date: same data, same bytes."""
+    day = edition or dt.date(2000, 1, 1)
+    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            target.writestr(info, source.read(entry))
+    return out.getvalue()
 
 
 def _furniture_room(texts: dict, theme) -> int:

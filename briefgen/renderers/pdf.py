@@ -9,12 +9,16 @@ row on every page, and the page template draws the marking and
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import io
+import time
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
 from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, LayoutError,
                                 Image, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -278,6 +282,10 @@ def _page_furniture(meta: b.DocumentMeta, theme):
     texts = furniture(meta, theme)
 
     class BriefCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._doc._timeStamp = _edition_stamp(meta)   # dates from the data, not the clock
+
         def showPage(self) -> None:
             _draw_furniture(self, texts, theme, self.getPageNumber())
             super().showPage()
@@ -293,6 +301,16 @@ def _page_furniture(meta: b.DocumentMeta, theme):
 
 
 FOOTER_SIZE = 7.5
+
+
+def _edition_stamp(meta: b.DocumentMeta) -> TimeStamp:
+    """A ReportLab time stamp at midnight UTC of the edition date: same data, same bytes."""
+    day = meta.edition or dt.date(2000, 1, 1)
+    seconds = calendar.timegm(day.timetuple())
+    stamp = TimeStamp(invariant=1)
+    stamp.t, stamp.lt = seconds, time.gmtime(seconds)
+    stamp.YMDhms = tuple(stamp.lt)[:6]
+    return stamp
 
 
 def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
