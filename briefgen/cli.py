@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -36,30 +37,35 @@ def main() -> None:
               help="Output folder (default: out/ in the project).")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root holding data/ and templates/.")
-@click.option("--strict", is_flag=True, help="Treat warnings (a page budget overrun) as errors.")
-def build(files, audiences, fmts, out, project, strict) -> None:
-    """Render briefs into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
+@click.option("--strict", is_flag=True, help="Treat warnings (page budget, stale items) as errors.")
+@click.option("--force", is_flag=True, help="Rebuild every output, even those up to date.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Seconds to wait for another build holding the lock on the output folder.")
+def build(files, audiences, fmts, out, project, strict, force, jobs, as_json, wait) -> None:
+    """Render what is outdated into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
     import gc
+    import os
 
+    from . import report as show
     from .build import Project, build as run_build
 
     gc.freeze()   # the imported modules live to the end: keep the collector off them
     try:
-        report = run_build(Project.at(project, out), list(files) or None,
-                           list(audiences) or None, list(fmts) or None, strict=strict)
+        with show.progress_for(quiet=as_json) as progress:
+            report = run_build(Project.at(project, out), list(files) or None,
+                               list(audiences) or None, list(fmts) or None, strict=strict,
+                               force=force, jobs=jobs or os.cpu_count() or 1, wait=wait,
+                               progress=progress)
     except BriefgenError as error:
         _fail(error)
-    for output in report.written:
-        click.echo(f"wrote {output.path} ({output.seconds * 1000:.0f} ms)")
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for failure in report.failures:
-        for problem in failure.problems:
-            click.echo(str(problem), err=True)
-    if not report.ok:
-        click.echo(f"{len(report.failures)} brief(s) failed; their previous outputs are "
-                   "untouched", err=True)
-        sys.exit(1)
+    if as_json:
+        click.echo(show.summary_json(report))
+    else:
+        show.print_summary(report)
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command()
@@ -144,3 +150,97 @@ def init(directory) -> None:
             click.echo(f"created {path}")
     except BriefgenError as error:
         _fail(error)
+
+
+def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], None]:
+    """A build to run again and again: failures are shown, never fatal."""
+    import os
+
+    from . import report as show
+    from .build import Project, build as run_build
+
+    def run() -> None:
+        try:
+            with show.progress_for(quiet=False) as progress:
+                report = run_build(Project.at(project), jobs=jobs or os.cpu_count() or 1,
+                                   strict=strict, progress=progress)
+            show.print_summary(report)
+        except BriefgenError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+
+    return run
+
+
+@main.command()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Project root.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
+def watch(project, jobs) -> None:
+    """Rebuild whenever data, templates, themes or the project file change."""
+    from .build import Project
+    from .schedule import watch as run_watch
+
+    try:
+        resolved = Project.at(project)
+    except BriefgenError as error:
+        _fail(error)
+    click.echo("watching for changes; Ctrl-C stops", err=True)
+    try:
+        run_watch(resolved, _build_once(project, jobs, strict=False))
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.argument("cron")
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Project root.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--runs", type=click.IntRange(min=1), default=None,
+              help="Stop after this many builds (default: run until stopped).")
+def schedule(cron, project, jobs, strict, runs) -> None:
+    """Run the build in the foreground on a CRON expression, e.g. "0 6 * * 1-5"."""
+    from .schedule import next_run, schedule as run_schedule
+
+    try:
+        next_run(cron, __import__("datetime").datetime.now())
+        run_schedule(cron, _build_once(project, jobs, strict), runs,
+                     announce=lambda when: click.echo(f"next build at {when:%Y-%m-%d %H:%M:%S}",
+                                                      err=True))
+    except BriefgenError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.argument("brief", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Project root.")
+def diff(brief, project) -> None:
+    """Print what changed in BRIEF since its last archived edition."""
+    from .build import Project
+    from .changes import compare
+    from .editions import previous_snapshot
+    from .load import load_brief
+
+    try:
+        resolved = Project.at(project)
+        names = [a.name for a in resolved.settings.audiences]
+        current = load_brief(brief, audiences=names, levels=resolved.settings.levels)
+        snapshot = previous_snapshot(resolved.out, current.brief.id, current.brief.edition)
+        if snapshot is None:
+            click.echo(f"no earlier edition of {current.brief.id} in "
+                       f"{resolved.out / current.brief.id / 'editions'}")
+            return
+        previous = load_brief(snapshot, audiences=names, levels=resolved.settings.levels,
+                              default_id=current.brief.id)
+    except BriefgenError as error:
+        _fail(error)
+    changes = compare(previous.brief, current.brief)
+    click.echo(f"{current.brief.id}: edition {current.brief.edition} against "
+               f"{previous.brief.edition}")
+    for line in changes.lines() or ["no changes"]:
+        click.echo(f"  {line}")

@@ -85,6 +85,12 @@ class GlyphError(RenderError):
     """The text uses a character that no configured font can draw."""
 
 
+class BusyError(BriefgenError):
+    """Another build holds the lock on the output folder."""
+
+    exit_code = 3
+
+
 class UsageError(BriefgenError):
     """The command line or API was called with arguments that make no sense."""
 

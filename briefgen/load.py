@@ -39,13 +39,13 @@ class LoadedBrief:
 
 
 def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
-               levels: tuple[str, ...] = DEFAULT_LEVELS,
+               levels: tuple[str, ...] = DEFAULT_LEVELS, default_id: str | None = None,
                max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> LoadedBrief:
     """Read and validate one brief file; raise ``DataError`` listing every problem."""
     path = Path(path)
     located = read_yaml(path, max_bytes)
     if isinstance(located.value, dict):
-        located.value.setdefault("id", path.stem)
+        located.value.setdefault("id", default_id or path.stem)
     context = {"audiences": set(audiences), "levels": set(levels), **_declared(located.value)}
     return LoadedBrief(path, validate(located, Brief, context), located)
 

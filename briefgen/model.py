@@ -95,6 +95,7 @@ class Visible(Strict):
 
     audiences: tuple[AudienceRef, ...] | None = None
     level: LevelRef | None = None
+    review_by: dt.date | None = None
 
 
 class Point(Visible):
@@ -145,6 +146,7 @@ class Table(Visible):
     rows: tuple[tuple[RichText, ...], ...] = Field(min_length=1)
     sources: tuple[SourceRef, ...] = ()
     note: RichText | None = None
+    key: PlainText | None = None      # the column that identifies a row across editions
 
     @field_validator("rows")
     @classmethod

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from . import blocks, fonts, markup, templatecheck, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
+from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
 from .errors import GlyphError, Problem, UsageError
 from .load import LoadedBrief
@@ -54,7 +55,8 @@ def _theme(name: str, themes: Path | None, labels: tuple) -> Theme:
     return load_theme(name, themes).with_labels(dict(labels))
 
 
-def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
+def context(brief: Brief, audience: Audience, theme: Theme,
+            changes: Changes | None = None) -> dict:
     """What a template sees: the brief as this audience may see it, and helpers."""
     numbers = source_numbers(brief)
     tables = [t for section in brief.sections for t in section.tables]
@@ -66,6 +68,7 @@ def context(brief: Brief, audience: Audience, theme: Theme) -> dict:
         "sources": sorted(((numbers[s.id], s) for s in brief.sources), key=lambda p: p[0]),
         "table_numbers": {t.id: n for n, t in enumerate(tables, start=1)},
         "cite": True,
+        "changes": changes,
     }
 
 
@@ -74,7 +77,7 @@ def context_types(labels: frozenset) -> dict:
     return {"brief": Record(Brief), "audience": Record(Audience),
             "labels": Mapping(UNKNOWN, labels), "numbers": Mapping(UNKNOWN),
             "sources": Seq(Pair((UNKNOWN, Record(Source)))), "table_numbers": Mapping(UNKNOWN),
-            "cite": UNKNOWN}
+            "cite": UNKNOWN, "changes": Record(Changes)}
 
 
 def check_templates(settings: Settings, audience: Audience) -> None:
@@ -88,20 +91,26 @@ def _checked(paths: tuple, template: str, labels: frozenset) -> None:
     templatecheck.check_templates(templating.environment(paths), template, context_types(labels))
 
 
-def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings()) -> str:
+def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),
+                 previous: LoadedBrief | None = None) -> str:
+    """The Markdown a template makes of the brief for one audience (``previous``: the
+    last edition, for the "what changed" section)."""
     audience = settings.audience(audience_name)
     check_templates(settings, audience)
     brief = select(loaded.brief, audience, settings.levels)
+    changes = None
+    if previous is not None:
+        changes = compare(select(previous.brief, audience, settings.levels), brief)
     paths = templating.search_path(settings.templates)
     theme = settings.theme_for(audience)
-    return templating.render(paths, audience.template, context(brief, audience, theme))
+    return templating.render(paths, audience.template, context(brief, audience, theme, changes))
 
 
-def document_for(loaded: LoadedBrief, audience_name: str,
-                 settings: Settings = Settings()) -> blocks.Document:
+def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),
+                 previous: LoadedBrief | None = None) -> blocks.Document:
     """The typed block tree of one audience's brief."""
     audience = settings.audience(audience_name)
-    text = markdown_for(loaded, audience_name, settings)
+    text = markdown_for(loaded, audience_name, settings, previous)
     tree = markup.parse(text, f"{loaded.path} ({audience.template})")
     brief = loaded.brief
     meta = blocks.DocumentMeta(

@@ -47,6 +47,12 @@ def status_span(value: object) -> Markup:
     return Markup(f"[{_finalize(value)}]{{.status}}")
 
 
+def join(values, separator: str = "", attribute: str | None = None) -> Markup:
+    """Jinja's ``join``, escaping each item for Markdown instead of for HTML."""
+    items = [getattr(v, attribute) if attribute else v for v in values]
+    return Markup(escape_markdown(separator).join(_finalize(item) for item in items))
+
+
 def citation(ids: tuple, numbers: dict) -> Markup:
     """Source ids as citation numbers, ``[1, 3]``; nothing when there are none."""
     cited = sorted({numbers[i] for i in ids if i in numbers})
@@ -81,7 +87,7 @@ def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
         keep_trailing_newline=True,
         auto_reload=False,
     )
-    env.filters.update(status=status_span, cite=citation, long_date=long_date)
+    env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join)
     return env
 
 

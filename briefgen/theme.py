@@ -27,6 +27,7 @@ DEFAULT_LABELS = {
     "recommendations": "Recommendations",
     "outlook": "Outlook",
     "sources": "Sources",
+    "changes": "What changed since the last edition",
     "public_notice": ("This public edition contains only material cleared for general "
                       "release. Restricted detail is available in the analytical brief."),
     "page": "Page {page} of {pages}",

@@ -26,8 +26,10 @@ def project(tmp_path) -> Path:
 
 
 def outputs(root: Path) -> dict[str, bytes]:
+    """The documents under out/ (not the manifest, lock or data copies briefgen keeps)."""
     return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted((root / "out").rglob("*")) if p.is_file()}
+            for p in sorted((root / "out").rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
 
 
 def test_build_with_no_arguments_writes_every_audience_in_both_formats(project):
@@ -42,7 +44,8 @@ def test_options_narrow_the_build_to_audiences_formats_and_folder(project):
     result = run("build", f"data/{BRIEF}.yaml", "--audience", "public", "--format", "pdf",
                  "--out", "elsewhere", cwd=project)
     assert result.returncode == 0, result.stderr
-    assert [p.name for p in (project / "elsewhere").rglob("*.*")] == [f"{BRIEF}-public.pdf"]
+    assert [p.name for p in (project / "elsewhere").rglob("*.*")
+            if not p.name.startswith(".")] == [f"{BRIEF}-public.pdf"]
 
 
 def test_usage_errors_exit_2(project):
