@@ -114,6 +114,7 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     with _locked(project.out, wait):
         _remove_leftovers(project.out)
         manifest = Manifest.load(project.out)
+        _forget_removed(project, manifest)
         tasks = _plan(project, manifest, paths, names, fmts, force, report)
         for result in _execute(project, tasks, names, fmts, strict, jobs, progress):
             _collect(result, manifest, report)
@@ -182,7 +183,7 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
         except OSError as error:
             report.failures.append(BriefgenError.at(str(path), f"cannot read: {error.strerror}"))
             continue
-        name = str(path)
+        name = _manifest_name(project, Path(path))
         keys = {f"{a}/{f}": prints.key(data_hash, a, f) for a in names for f in fmts}
         previous = manifest.briefs.get(name)
         if not force and manifest.current(name, data_hash, keys, project.out):
@@ -191,6 +192,23 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
         else:
             tasks.append(Task(Path(path), name, data_hash, keys, previous, force))
     return tasks
+
+
+def _manifest_name(project: Project, path: Path) -> str:
+    """A data file's name in the manifest: relative to the project, however it was given."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(project.root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def _forget_removed(project: Project, manifest: Manifest) -> None:
+    """Entries of data files that no longer exist would claim their brief ids forever."""
+    for name in list(manifest.briefs):
+        path = Path(name) if Path(name).is_absolute() else project.root / name
+        if not path.is_file():
+            del manifest.briefs[name]
 
 
 def _execute(project, tasks, names, fmts, strict, jobs, progress):
@@ -343,7 +361,8 @@ def _record(out: Path, task: Task, loaded: LoadedBrief, rendered: dict) -> Brief
 # --------------------------------------------------------------- warnings
 
 def review_items(loaded: LoadedBrief) -> list[list]:
-    """[review_by, file, line, field, label] of every point and table with a review date."""
+    """[review_by, file, line, column, field, label] of every point and table with a review
+    date."""
     items = []
     for s_index, section in enumerate(loaded.brief.sections):
         base = ("sections", s_index)
@@ -361,7 +380,7 @@ def _review(loaded: LoadedBrief, path: tuple, when: dt.date, label: str) -> list
     from .yamlsource import dotted
 
     place = loaded.locate(path + ("review_by",))
-    return [when.isoformat(), place.file, place.line, dotted(path), label]
+    return [when.isoformat(), place.file, place.line, place.column, dotted(path), label]
 
 
 def _point_paths(points, path: tuple):
@@ -377,9 +396,9 @@ def _short(point) -> str:
 
 def _stale_reviews(reviews: list, today: dt.date | None = None) -> list[Problem]:
     today = today or dt.date.today()
-    return [Problem(Location(file, line), field, f"the {label} was due for review by {when} "
-                                                 "and is stale")
-            for when, file, line, field, label in reviews
+    return [Problem(Location(file, line, column), field,
+                    f"the {label} was due for review by {when} and is stale")
+            for when, file, line, column, field, label in reviews
             if dt.date.fromisoformat(when) < today]
 
 

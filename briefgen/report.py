@@ -15,8 +15,6 @@ from .build import BriefResult, BuildReport
 def _log(result: BriefResult) -> None:
     for output in result.written:
         click.echo(f"wrote {output.path} ({output.seconds * 1000:.0f} ms)")
-    for problem in result.problems:
-        click.echo(str(problem), err=True)
 
 
 @contextmanager
@@ -46,12 +44,13 @@ def _bar():
                 bar.update(task, total=payload)
             else:
                 bar.update(task, advance=1, description=payload.task.path.name)
-                for problem in payload.problems:
-                    console.print(str(problem), markup=False, highlight=False)
         yield callback
 
 
 def print_summary(report: BuildReport) -> None:
+    for failure in report.failures:
+        for problem in failure.problems:
+            click.echo(str(problem), err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     built = len({o.path.parent for o in report.written})
@@ -60,6 +59,8 @@ def print_summary(report: BuildReport) -> None:
                f"({report.seconds:.2f} s)", err=True)
     if not report.written and not report.failures:
         click.echo("nothing to do: every output is up to date", err=True)
+    elif report.failures:
+        click.echo("the failed briefs' previous outputs are untouched", err=True)
 
 
 def summary_json(report: BuildReport) -> str:

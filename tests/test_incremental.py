@@ -1,0 +1,268 @@
+"""Scheduled regeneration: incremental, byte-identical, atomic and locked builds,
+editions with what changed, stale items, and running on a schedule."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pypdf
+import pytest
+from filelock import FileLock
+
+from briefgen.build import Project, build
+from tests.conftest import ROOT
+
+SEED = "russia-china-taiwan"
+
+
+def make_project(root: Path, copies: int = 1) -> Path:
+    (root / "data").mkdir(parents=True)
+    seed = (ROOT / "data" / f"{SEED}.yaml").read_text(encoding="utf-8")
+    for n in range(copies):
+        name = SEED if n == 0 else f"brief-{n:03d}"
+        (root / "data" / f"{name}.yaml").write_text(seed, encoding="utf-8")
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def run_cli(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=root,
+                          capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def documents(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.suffix in (".pdf", ".docx")}
+
+
+def built_names(report) -> set[str]:
+    return {output.path.name for output in report.written}
+
+
+def test_a_second_build_with_nothing_changed_renders_nothing(tmp_path):
+    root = make_project(tmp_path)
+    first = build(Project.at(root))
+    assert len(first.written) == 6
+    second = build(Project.at(root))
+    assert second.written == [] and [p.name for p in second.skipped] == [f"{SEED}.yaml"]
+    result = run_cli(root, "build")
+    assert result.returncode == 0 and "nothing to do" in result.stderr
+
+
+def test_changing_one_brief_rebuilds_only_that_brief(tmp_path):
+    root = make_project(tmp_path, copies=2)
+    build(Project.at(root))
+    edit(root / "data" / "brief-001.yaml", "What Moscow's help", "What Moscow's aid")
+    report = build(Project.at(root))
+    assert {p.parent.name for p in (o.path for o in report.written)} == {"brief-001"}
+    assert len(report.written) == 6
+
+
+def test_changing_a_template_rebuilds_every_output_that_uses_it_and_no_other(tmp_path):
+    root = make_project(tmp_path, copies=2)
+    build(Project.at(root))
+    (root / "templates").mkdir()
+    (root / "templates" / "public.md.j2").write_text(
+        '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\nOverride.\n'
+        "{% endblock %}\n", encoding="utf-8")
+    report = build(Project.at(root))
+    assert built_names(report) == {f"{SEED}-public.docx", f"{SEED}-public.pdf",
+                                   "brief-001-public.docx", "brief-001-public.pdf"}
+    shared = (root / "templates" / "_macros.md.j2")
+    shutil.copy(ROOT / "templates" / "_macros.md.j2", shared)
+    with shared.open("a", encoding="utf-8") as stream:
+        stream.write("{# an edit every audience sees #}\n")
+    assert len(build(Project.at(root)).written) == 12
+
+
+def test_force_rebuilds_everything(tmp_path):
+    root = make_project(tmp_path)
+    build(Project.at(root))
+    assert len(build(Project.at(root), force=True).written) == 6
+
+
+def test_two_builds_in_two_directories_give_identical_bytes(tmp_path):
+    one = make_project(tmp_path / "one")
+    two = make_project(tmp_path / "two")
+    build(Project.at(one))
+    time.sleep(1.1)   # a clock-dependent stamp would now differ
+    assert run_cli(two, "build", "--jobs", "2").returncode == 0
+    first, second = documents(one / "out"), documents(two / "out")
+    assert len(first) == 6 and first == second
+
+
+def test_a_build_killed_mid_write_leaves_every_old_file_intact_and_the_next_repairs(tmp_path):
+    root = make_project(tmp_path, copies=12)
+    assert run_cli(root, "build", "--jobs", "1", "--format", "pdf").returncode == 0
+    for path in (root / "data").iterdir():
+        edit(path, "title: Russian Military Support", "title: Revised Military Support")
+    child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--jobs", "1",
+                              "--format", "pdf"], cwd=root, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not _any_revised(root / "out"):
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    titles = [_title(p) for p in (root / "out").rglob("*.pdf")]
+    assert len(titles) == 36
+    assert set(titles) <= {"Russian Military Support to China and the Taiwan Contingency",
+                           "Revised Military Support to China and the Taiwan Contingency"}
+    assert run_cli(root, "build", "--format", "pdf").returncode == 0
+    assert {_title(p) for p in (root / "out").rglob("*.pdf")} == {
+        "Revised Military Support to China and the Taiwan Contingency"}
+    assert not list((root / "out").rglob("*.tmp"))
+    assert run_cli(root, "build", "--format", "pdf").stderr.count("nothing to do") == 1
+
+
+def _title(path: Path) -> str:
+    return pypdf.PdfReader(str(path)).metadata.title
+
+
+def _any_revised(out: Path) -> bool:
+    for path in out.rglob("*.pdf"):
+        try:
+            if _title(path).startswith("Revised"):
+                return True
+        except Exception:  # noqa: BLE001 - a file replaced while we read it
+            continue
+    return False
+
+
+def test_a_second_concurrent_build_exits_with_a_clear_message(tmp_path):
+    root = make_project(tmp_path)
+    (root / "out").mkdir()
+    with FileLock(str(root / "out" / ".briefgen.lock")):
+        result = run_cli(root, "build")
+    assert result.returncode == 3
+    assert "another briefgen build is writing to out" in result.stderr
+    assert documents(root / "out") == {}
+
+
+def test_a_build_waits_for_the_lock_when_asked(tmp_path):
+    root = make_project(tmp_path)
+    (root / "out").mkdir()
+    lock = FileLock(str(root / "out" / ".briefgen.lock"), thread_local=False)
+    lock.acquire()
+    threading.Timer(1.0, lock.release).start()
+    result = run_cli(root, "build", "--format", "pdf", "--wait", "30")
+    assert result.returncode == 0 and len(documents(root / "out")) == 3
+
+
+def test_one_failing_brief_does_not_stop_the_others_and_the_summary_says_so(tmp_path):
+    root = make_project(tmp_path, copies=2)
+    (root / "data" / "broken.yaml").write_text("title: [\n", encoding="utf-8")
+    result = run_cli(root, "build", "--json", "--format", "docx")
+    summary = json.loads(result.stdout)
+    assert result.returncode == 1 and summary["ok"] is False
+    assert len(summary["built"]) == 6 and len(summary["failed"]) == 1
+    assert "broken.yaml:2:1: YAML syntax" in summary["failed"][0][0]
+
+
+def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
+    serial = make_project(tmp_path / "serial", copies=3)
+    parallel = make_project(tmp_path / "parallel", copies=3)
+    build(Project.at(serial), jobs=1)
+    report = build(Project.at(parallel), jobs=2)
+    assert len(report.written) == 18
+    assert documents(serial / "out") == documents(parallel / "out")
+
+
+def test_a_new_edition_archives_the_previous_and_shows_what_changed(tmp_path):
+    root = make_project(tmp_path)
+    build(Project.at(root))
+    data = root / "data" / f"{SEED}.yaml"
+    edit(data, "edition: 2026-11-24", "edition: 2026-12-01")
+    edit(data, "[Satellite Intelligence Sharing, Improves target acquisition accuracy, Underway]",
+         "[Satellite Intelligence Sharing, Improves target acquisition accuracy, Confirmed]")
+    edit(data, "          - [Joint Military Exercises, Boosts operational coordination, Ongoing]\n",
+         "          - [Cyber Cooperation, Disrupts defence networks, Underway]\n")
+    report = build(Project.at(root))
+    assert report.ok and len(report.written) == 6
+    archive = root / "out" / SEED / "editions" / "2026-11-24"
+    assert sorted(p.name for p in archive.iterdir() if p.suffix == ".pdf") == [
+        f"{SEED}-analytical.pdf", f"{SEED}-executive.pdf", f"{SEED}-public.pdf"]
+    text = " ".join(pypdf.PdfReader(str(root / "out" / SEED / f"{SEED}-analytical.pdf"))
+                    .pages[0].extract_text().split())
+    assert "What changed since the last edition" in text
+    assert "Satellite Intelligence Sharing moved from Underway to Confirmed" in text
+    diff = run_cli(root, "diff", f"data/{SEED}.yaml")
+    assert diff.returncode == 0
+    lines = [line.strip() for line in diff.stdout.splitlines()]
+    table = "Reported Russian support to China, its potential impact and status"
+    assert f"status moved: {table}: Satellite Intelligence Sharing: Underway -> Confirmed" in lines
+    assert f"row added: {table}: Cyber Cooperation | Disrupts defence networks | Underway" in lines
+    assert (f"row removed: {table}: Joint Military Exercises | Boosts operational coordination "
+            "| Ongoing") in lines
+
+
+def test_a_past_review_date_warns_that_the_item_is_stale_even_when_nothing_is_rebuilt(tmp_path):
+    root = make_project(tmp_path)
+    data = root / "data" / f"{SEED}.yaml"
+    edit(data, '      - text: "Raise funding for cyber and electronic warfare capabilities."\n',
+         '      - text: "Raise funding for cyber and electronic warfare capabilities."\n'
+         "        review_by: 2020-01-31\n")
+    line = data.read_text(encoding="utf-8").splitlines().index("        review_by: 2020-01-31") + 1
+    for _ in range(2):
+        result = run_cli(root, "build", "--format", "pdf")
+        assert result.returncode == 0
+        assert (f"warning: data/{SEED}.yaml:{line}:20: sections[2].points[1]: the point 'Raise "
+                "funding for cyber and electronic warfare capabilities.' was due for review by "
+                "2020-01-31 and is stale") in result.stderr
+    assert run_cli(root, "build", "--format", "pdf", "--strict", "--force").returncode == 1
+
+
+def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
+    from briefgen.schedule import next_run
+    import datetime as dt
+
+    assert next_run("0 6 * * 1-5", dt.datetime(2026, 11, 27, 7, 0)) == dt.datetime(2026, 11, 30, 6)
+    root = make_project(tmp_path)
+    result = run_cli(root, "schedule", "* * * * * *", "--runs", "1")
+    assert result.returncode == 0 and "next build at" in result.stderr
+    assert len(documents(root / "out")) == 6
+    bad = run_cli(root, "schedule", "every morning", "--runs", "1")
+    assert bad.returncode == 2 and "not valid" in bad.stderr
+
+
+def test_watch_rebuilds_after_a_save_and_survives_a_data_error(tmp_path):
+    from briefgen.schedule import watch
+
+    root = make_project(tmp_path)
+    project, runs, stop = Project.at(root), [], threading.Event()
+
+    def run():
+        runs.append(build(Project.at(root), fmts=["docx"]))
+
+    thread = threading.Thread(target=watch, args=(project, run, 100, stop), daemon=True)
+    thread.start()
+    _until(lambda: len(runs) == 1)
+    data = root / "data" / f"{SEED}.yaml"
+    edit(data, "marking: OFFICIAL-SENSITIVE", "marking: NO")
+    _until(lambda: len(runs) == 2)
+    assert not runs[-1].ok
+    edit(data, "marking: NO", "marking: OFFICIAL")
+    _until(lambda: len(runs) == 3)
+    assert runs[-1].ok and len(runs[-1].written) == 3
+    stop.set()
+    thread.join(timeout=10)
+
+
+def _until(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
