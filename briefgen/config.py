@@ -114,7 +114,7 @@ def load_config(root: Path) -> Config:
         return _resolve(root, None, ProjectFile(), {})
     located = read_yaml(path)
     settings = validate(located, ProjectFile)
-    problems = _check_levels(settings, located)
+    problems = _check_levels(settings, located) + _check_names(root, settings, located)
     if problems:
         raise DataError(problems)
     return _resolve(root, path, settings, located.keys)
@@ -179,4 +179,35 @@ def _check_levels(project: ProjectFile, located) -> list[Problem]:
             problems.append(Problem(located.locate(("levels",)), "levels",
                                     f"found no level '{audience.level}', which the built-in "
                                     f"audience {audience.name} needs"))
+    return problems
+
+
+def _check_names(root: Path, project: ProjectFile, located) -> list[Problem]:
+    """Themes and templates the project file names must exist."""
+    from .templating import BUILTIN_TEMPLATES
+    from .theme import theme_paths
+
+    themes = theme_paths(root / project.themes)
+    problems = []
+
+    def report(path: tuple, message: str) -> None:
+        problems.append(Problem(located.locate(path), dotted(path), message))
+
+    def theme_known(name: str) -> bool:
+        return name in themes or (name.endswith((".yaml", ".yml")) and (root / name).is_file())
+
+    named = [(("theme",), project.theme)] + [
+        (("audiences", a, "theme"), e.theme) for a, e in (project.audiences or {}).items()
+        if e.theme]
+    for path, name in named:
+        if not theme_known(name):
+            report(path, f"found the unknown theme '{name}', expected one of "
+                         f"{', '.join(sorted(themes))} or a path to a .yaml file")
+    for name, entry in (project.audiences or {}).items():
+        template = entry.template
+        if template and not ((root / project.templates / template).is_file() or
+                             (BUILTIN_TEMPLATES / template.removeprefix("builtin/")).is_file()):
+            report(("audiences", name, "template"),
+                   f"found the unknown template '{template}', expected a file in "
+                   f"{project.templates}/ or a built-in template")
     return problems

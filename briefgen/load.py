@@ -68,9 +68,9 @@ def read_yaml(path: Path, max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> Loca
         raise DataError(error.problems) from None
 
 
-def validate_file(path: Path, model: type[M]) -> M:
+def validate_file(path: Path, model: type[M], context: dict | None = None) -> M:
     """Read and validate any YAML file of briefgen's (theme, project file) into ``model``."""
-    return validate(read_yaml(Path(path)), model)
+    return validate(read_yaml(Path(path)), model, context)
 
 
 def _by_place(problems: list[Problem]) -> list[Problem]:

@@ -122,7 +122,12 @@ class Checker:
             for block in self.tree(template)[0].find_all(nodes.Block):
                 blocks[block.name] = (template, block)
         root = chain[-1]
-        self.walk(self.tree(root)[0].body, dict(self.context), root, blocks)
+        scope = dict(self.context)
+        for template in chain[:-1]:      # a child's own imports and sets reach its blocks
+            for node in self.tree(template)[0].body:
+                if isinstance(node, (nodes.Import, nodes.FromImport, nodes.Assign)):
+                    self.statement(node, scope, template, blocks)
+        self.walk(self.tree(root)[0].body, scope, root, blocks)
         return self.problems
 
     def tree(self, name: str) -> tuple:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
+                      field_validator)
 
 from . import fonts
 from .errors import DataError
@@ -86,6 +87,7 @@ Size = Annotated[float, Field(gt=3, le=72)]
 
 
 def _placeholders_known(text: str) -> str:
+    """Header and footer texts may name only the brief's own values."""
     for _, name, spec, conversion in string.Formatter().parse(text):
         if name is not None and (name not in PLACEHOLDERS or spec or conversion):
             raise ValueError(f"found the placeholder {{{name}}}, expected one of "
@@ -93,7 +95,7 @@ def _placeholders_known(text: str) -> str:
     return text
 
 
-FurnitureText = Annotated[str, Field(max_length=200)]
+FurnitureText = Annotated[str, Field(max_length=200), AfterValidator(_placeholders_known)]
 
 
 class _Strict(BaseModel):
@@ -108,19 +110,19 @@ class FontFiles(_Strict):
 
 
 class Fonts(_Strict):
+    families: dict[str, FontFiles] = {}      # first: the roles below may name these
     body: str = DEFAULT_THEME.body_font
     heading: str = DEFAULT_THEME.heading_font
     table: str = DEFAULT_THEME.table_font
-    families: dict[str, FontFiles] = {}
 
-    @model_validator(mode="after")
-    def _known(self) -> "Fonts":
-        known = set(fonts.FAMILIES) | set(self.families)
-        for role in ("body", "heading", "table"):
-            if getattr(self, role) not in known:
-                raise ValueError(f"{role}: found the unknown font '{getattr(self, role)}', "
-                                 f"expected one of {', '.join(sorted(known))}")
-        return self
+    @field_validator("body", "heading", "table")
+    @classmethod
+    def _known(cls, family: str, info: ValidationInfo) -> str:
+        known = set(fonts.FAMILIES) | set(info.data.get("families") or {})
+        if family not in known:
+            raise ValueError(f"found the unknown font '{family}', expected one of "
+                             f"{', '.join(sorted(known))}")
+        return family
 
 
 class Sizes(_Strict):
@@ -162,12 +164,6 @@ class Furniture(_Strict):
     footer_left: FurnitureText = DEFAULT_THEME.footer_left
     footer_centre: FurnitureText = DEFAULT_THEME.footer_centre
 
-    @model_validator(mode="after")
-    def _placeholders(self) -> "Furniture":
-        for name in type(self).model_fields:
-            _placeholders_known(getattr(self, name))
-        return self
-
 
 class ThemeFile(_Strict):
     """A theme as written in YAML; every key optional, defaults are the sober theme."""
@@ -183,6 +179,28 @@ class ThemeFile(_Strict):
     furniture: Furniture = Furniture()
     reference_docx: str | None = None
     labels: dict[str, str] = {}
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_exists(cls, logo: str | None, info: ValidationInfo) -> str | None:
+        path = Path((info.context or {}).get("folder", ".")) / logo if logo else None
+        if path is not None and not path.is_file():
+            raise ValueError(f"found the logo {path}, which does not exist; expected a PNG "
+                             "or JPEG file")
+        if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            raise ValueError(f"found the logo {path.name}, expected a PNG or JPEG file")
+        return logo
+
+    @field_validator("reference_docx")
+    @classmethod
+    def _reference_usable(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if name is not None:
+            from .renderers import reference
+
+            why = reference.problem(Path((info.context or {}).get("folder", ".")) / name)
+            if why:
+                raise ValueError(why)
+        return name
 
     def to_theme(self, path: Path) -> Theme:
         folder = path.parent
@@ -227,19 +245,4 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None) -> 
         known = ", ".join(sorted(theme_paths(project_themes)))
         raise DataError.at(str(where or name), f"found the unknown theme '{name}', expected one "
                                                f"of {known} or a path to a .yaml file")
-    theme = validate_file(path, ThemeFile).to_theme(path)
-    _check_files(theme, path)
-    return theme
-
-
-def _check_files(theme: Theme, path: Path) -> None:
-    if theme.reference_docx is not None:
-        from .renderers import reference
-
-        reference.check(theme.reference_docx, str(path))
-    if theme.logo and not theme.logo.is_file():
-        raise DataError.at(str(path), f"found the logo {theme.logo}, which does not exist; "
-                                      "expected a PNG or JPEG file", field="logo")
-    if theme.logo and theme.logo.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-        raise DataError.at(str(path), f"found the logo {theme.logo.name}, expected a PNG or "
-                                      "JPEG file", field="logo")
+    return validate_file(path, ThemeFile, {"folder": path.parent}).to_theme(path)

@@ -27,10 +27,19 @@ MAIN_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.
 LIST_FALLBACKS = ("List Paragraph", "Normal")
 
 
-def check(path: Path, where: str) -> None:
+def problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a reference document, in one line; None if it can."""
+    try:
+        check(path)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def check(path: Path) -> None:
     """Refuse anything but a plain, self-contained DOCX, with one line saying why."""
-    def refuse(why: str) -> DataError:
-        return DataError.at(where, f"the reference document {path} {why}", field="reference_docx")
+    def refuse(why: str) -> ValueError:
+        return ValueError(f"the reference document {path} {why}")
 
     if not path.is_file():
         raise refuse("does not exist")
