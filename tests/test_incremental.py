@@ -4,7 +4,6 @@ editions with what changed, stale items, and running on a schedule."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,6 @@ import time
 from pathlib import Path
 
 import pypdf
-import pytest
 from filelock import FileLock
 
 from briefgen.build import Project, build
