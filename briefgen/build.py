@@ -20,8 +20,9 @@ from pathlib import Path
 
 from . import editions, pipeline
 from .config import Config, load_config
-from .errors import BriefgenError, BusyError, Location, Problem, UsageError
+from .errors import BriefgenError, BusyError, Location, Problem, RenderError, UsageError
 from .fingerprint import Fingerprints
+from .limits import time_limit
 from .load import LoadedBrief, load_brief
 from .manifest import BriefRecord, Manifest, OutputRecord, sha256
 from .renderers import formats as known_formats
@@ -272,7 +273,7 @@ def build_task(project: Project, task: Task, names, fmts, strict: bool) -> Brief
     try:
         settings = project.settings
         loaded = load_brief(task.path, audiences=[a.name for a in settings.audiences],
-                            levels=settings.levels)
+                            levels=settings.levels, limits=settings.limits)
         result.warnings.extend(_stale_reviews(review_items(loaded)))
         rendered = _render(loaded, project, task, names, fmts, result.warnings)
         if strict and result.warnings:
@@ -303,11 +304,17 @@ def _render(loaded: LoadedBrief, project: Project, task: Task, names, fmts,
         theme = settings.theme_for(audience)
         if any(renderer_for(fmt).embeds_fonts for fmt in slots):
             pipeline.check_glyphs(loaded, theme)
-        document = pipeline.document_for(loaded, name, settings, previous)
+        limits = settings.limits
+        with time_limit(limits.max_render_seconds, f"{task.path} ({name})"):
+            document = pipeline.document_for(loaded, name, settings, previous)
         for fmt in slots:
             started = time.perf_counter()
             renderer = renderer_for(fmt)(theme)
-            data = renderer.render(document)
+            with time_limit(limits.max_render_seconds, f"{task.path} ({name}, {fmt})"):
+                data = renderer.render(document)
+            if len(data) > limits.max_output_bytes:
+                raise RenderError(f"the {name} {fmt} is {len(data)} bytes, more than the limit "
+                                  f"of {limits.max_output_bytes} (limits: max_output_bytes)")
             warnings.extend(_over_budget(loaded, audience, renderer.pages))
             path = output_path(out, loaded.brief.id, name, fmt)
             rendered[f"{name}/{fmt}"] = (path, data, time.perf_counter() - started)
@@ -338,7 +345,8 @@ def _previous_edition(out: Path, loaded: LoadedBrief, settings,
         return None
     try:
         return load_brief(snapshot, audiences=[a.name for a in settings.audiences],
-                          levels=settings.levels, default_id=loaded.brief.id)
+                          levels=settings.levels, default_id=loaded.brief.id,
+                          limits=settings.limits)
     except BriefgenError:
         return None      # an old edition the current format no longer reads: no comparison
 

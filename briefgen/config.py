@@ -8,17 +8,38 @@ out/, the sober theme and the three built-in audiences.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .errors import DataError, Problem
+from .limits import DEFAULT_LIMITS, Limits
 from .model import ID_PATTERN, SECTION_KINDS
 from .yamlsource import dotted
 
 PROJECT_FILE = "briefgen.yaml"
+TEMPLATE_PART = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
+
+
+def _inside(value: str) -> str:
+    """A folder, file or theme the project names must stay inside the project."""
+    parts = value.split("/")
+    if value.startswith("/") or "\x00" in value or "\\" in value or ".." in parts:
+        raise ValueError(f"found '{value}', which leaves the project folder; expected a "
+                         "relative path without '..'")
+    return value
+
+
+def _template_name(value: str) -> str:
+    """A template is a file ending .j2 inside the templates folder."""
+    parts = _inside(value).split("/")
+    if not value.endswith(".j2") or not all(TEMPLATE_PART.match(p) for p in parts):
+        raise ValueError(f"found the template name '{value}', expected a file name ending "
+                         ".j2 of letters, digits, '.', '_' and '-'")
+    return value
 FIELDS = ("summary", "body", "points", "tables", "sources")
 DEFAULT_LEVELS = ("public", "restricted")
 Name = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -61,10 +82,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+Inside = Annotated[str, AfterValidator(_inside)]
+
+
 class AudienceEntry(_Strict):
     label: str | None = None
-    template: Annotated[str, Field(pattern=r"^[\w.-]+(/[\w.-]+)*\.j2$")] | None = None
-    theme: str | None = None
+    template: Annotated[str, AfterValidator(_template_name)] | None = None
+    theme: Inside | None = None
     level: Name | None = None
     sections: tuple[Literal[SECTION_KINDS], ...] | None = None  # type: ignore[valid-type]
     fields: tuple[Literal[FIELDS], ...] | None = None  # type: ignore[valid-type]
@@ -73,14 +97,26 @@ class AudienceEntry(_Strict):
     description: str | None = None
 
 
+class LimitsEntry(_Strict):
+    max_input_bytes: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_input_bytes
+    max_yaml_values: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_yaml_values
+    max_depth: Annotated[int, Field(ge=5, le=1000)] = DEFAULT_LIMITS.max_depth
+    max_text_chars: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_text_chars
+    max_table_rows: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.max_table_rows
+    max_render_seconds: Annotated[float, Field(ge=0)] = DEFAULT_LIMITS.max_render_seconds
+    max_output_bytes: Annotated[int, Field(ge=10_000)] = DEFAULT_LIMITS.max_output_bytes
+    max_markdown_chars: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_markdown_chars
+
+
 class ProjectFile(_Strict):
-    data: str = "data"
-    templates: str = "templates"
-    themes: str = "themes"
-    out: str = "out"
-    theme: str = "sober"
+    data: Inside = "data"
+    templates: Inside = "templates"
+    themes: Inside = "themes"
+    out: Inside = "out"
+    theme: Inside = "sober"
     levels: tuple[Name, ...] = Field(DEFAULT_LEVELS, min_length=1)
     audiences: dict[Name, AudienceEntry] | None = None
+    limits: LimitsEntry = LimitsEntry()
 
 
 @dataclass(frozen=True)
@@ -97,6 +133,7 @@ class Config:
     levels: tuple
     audiences: tuple
     origins: dict
+    limits: Limits = DEFAULT_LIMITS
 
     def audience(self, name: str) -> Audience:
         for audience in self.audiences:
@@ -125,7 +162,7 @@ def _resolve(root: Path, path: Path | None, project: ProjectFile, keys: dict) ->
         return f"project file {path}:{keys[key_path][0]}" if key_path in keys else "default"
 
     origins = {name: origin(name) for name in ("data", "templates", "themes", "out", "theme",
-                                               "levels", "audiences")}
+                                               "levels", "audiences", "limits")}
     entries = project.audiences
     if entries is None:
         audiences = tuple(_with_theme(a, project.theme, origins["theme"])
@@ -137,7 +174,7 @@ def _resolve(root: Path, path: Path | None, project: ProjectFile, keys: dict) ->
     return Config(root=root, file=path, data=root / project.data,
                   templates=root / project.templates, themes=root / project.themes,
                   out=root / project.out, theme=project.theme, levels=tuple(project.levels),
-                  audiences=audiences, origins=origins)
+                  audiences=audiences, origins=origins, limits=Limits(**dict(project.limits)))
 
 
 def _with_theme(audience: Audience, theme: str, theme_origin: str) -> Audience:

@@ -9,7 +9,8 @@ from .errors import UsageError
 def describe(config: Config, audience_name: str | None = None) -> str:
     lines = [f"project file: {config.file or 'none (built-in defaults)'}"]
     values = {"data": config.data, "templates": config.templates, "themes": config.themes,
-              "out": config.out, "theme": config.theme, "levels": ", ".join(config.levels)}
+              "out": config.out, "theme": config.theme, "levels": ", ".join(config.levels),
+              "limits": ", ".join(f"{k}={v}" for k, v in vars(config.limits).items())}
     lines += [_line(name, value, config.origins[name]) for name, value in values.items()]
     audiences = config.audiences
     if audience_name is not None:

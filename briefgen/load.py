@@ -11,6 +11,7 @@ import pydantic
 
 from . import yamlsource
 from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
+from .limits import DEFAULT_LIMITS, Limits
 from .errors import DataError, Location, Problem
 from .model import Brief
 from .yamlsource import Located, dotted
@@ -40,13 +41,14 @@ class LoadedBrief:
 
 def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
                levels: tuple[str, ...] = DEFAULT_LEVELS, default_id: str | None = None,
-               max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> LoadedBrief:
+               limits: Limits = DEFAULT_LIMITS) -> LoadedBrief:
     """Read and validate one brief file; raise ``DataError`` listing every problem."""
     path = Path(path)
-    located = read_yaml(path, max_bytes)
+    located = read_yaml(path, limits)
     if isinstance(located.value, dict):
         located.value.setdefault("id", default_id or path.stem)
-    context = {"audiences": set(audiences), "levels": set(levels), **_declared(located.value)}
+    context = {"audiences": set(audiences), "levels": set(levels), "limits": limits,
+               **_declared(located.value)}
     return LoadedBrief(path, validate(located, Brief, context), located)
 
 
@@ -60,10 +62,11 @@ def _declared(data: object) -> dict:
             "statuses": set(statuses) if isinstance(statuses, dict) else set()}
 
 
-def read_yaml(path: Path, max_bytes: int = yamlsource.DEFAULT_MAX_BYTES) -> Located:
+def read_yaml(path: Path, limits: Limits = DEFAULT_LIMITS) -> Located:
     """A YAML file's values with their places, or ``DataError`` naming what is wrong."""
     try:
-        return yamlsource.load(_read(path, max_bytes), str(path))
+        return yamlsource.load(_read(path, limits.max_input_bytes), str(path),
+                               max_nodes=limits.max_yaml_values, max_depth=limits.max_depth)
     except yamlsource.YamlProblems as error:
         raise DataError(error.problems) from None
 
@@ -82,7 +85,7 @@ def _read(path: Path, max_bytes: int) -> str:
         size = path.stat().st_size
         if size > max_bytes:
             raise DataError.at(str(path), f"found a file of {size} bytes, expected at most "
-                                          f"{max_bytes} (the input size limit)")
+                                          f"{max_bytes} (limits: max_input_bytes)")
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise DataError.at(str(path), "no such file") from None
@@ -150,7 +153,8 @@ def _message(kind: str, error: dict) -> str:
     if kind in ("string_type", "model_type", "dict_type", "tuple_type", "list_type"):
         expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
         return f"found {found}, expected {expected.get(kind, 'a list')}"
-    if kind in ("unsafe_character", "rich_text", "row_width", "duplicate_id") or \
+    if kind in ("unsafe_character", "rich_text", "row_width", "duplicate_id", "too_large",
+                "reserved_name") or \
             kind.startswith("unknown_"):
         return error["msg"]
     if kind == "value_error":

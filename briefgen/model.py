@@ -25,7 +25,18 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous),
+def _within_limit(value, info: ValidationInfo):
+    """No text field may be longer than the project's limit (limits: max_text_chars)."""
+    limits = (info.context or {}).get("limits")
+    length = len(value.plain()) if isinstance(value, richtext.Rich) else len(value)
+    if limits is not None and length > limits.max_text_chars:
+        raise PydanticCustomError(
+            "too_large", "found {length} characters, expected at most {limit} "
+            "(limits: max_text_chars)", {"length": length, "limit": limits.max_text_chars})
+    return value
+
+
+PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous), AfterValidator(_within_limit),
                       AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_one_line),
                       Field(min_length=1)]
 RICH_TEXT_SCHEMA = {
@@ -45,7 +56,7 @@ RICH_TEXT_SCHEMA = {
     ],
 }
 RichText = Annotated[richtext.Rich, BeforeValidator(richtext.parse),
-                     WithJsonSchema(RICH_TEXT_SCHEMA)]
+                     AfterValidator(_within_limit), WithJsonSchema(RICH_TEXT_SCHEMA)]
 Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 Colour = Annotated[str, Field(pattern=COLOUR_PATTERN)]
 
@@ -152,6 +163,11 @@ class Table(Visible):
     @classmethod
     def _rows_fit_columns(cls, rows: tuple, info: ValidationInfo) -> tuple:
         columns = info.data.get("columns")
+        limits = (info.context or {}).get("limits")
+        if limits is not None and len(rows) > limits.max_table_rows:
+            raise PydanticCustomError(
+                "too_large", "found {count} rows, expected at most {limit} "
+                "(limits: max_table_rows)", {"count": len(rows), "limit": limits.max_table_rows})
         if columns is None:
             return rows
         for index, row in enumerate(rows):
@@ -176,8 +192,20 @@ class Section(Visible):
     points_intro: RichText | None = None
 
 
+RESERVED_NAMES = frozenset({"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)),
+                            *(f"lpt{n}" for n in range(1, 10))})
+
+
+def _usable_as_file_name(brief_id: str) -> str:
+    """A brief's id names its folder and files: never a device name some systems reserve."""
+    if brief_id in RESERVED_NAMES:
+        raise PydanticCustomError("reserved_name", "found '{value}', a name some systems "
+                                  "reserve for devices; expected another id", {"value": brief_id})
+    return brief_id
+
+
 class Brief(Strict):
-    id: Identifier
+    id: Annotated[Identifier, AfterValidator(_usable_as_file_name)]
     title: PlainText
     subtitle: PlainText | None = None
     edition: dt.date

@@ -12,7 +12,8 @@ from . import blocks, fonts, markup, templatecheck, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
-from .errors import GlyphError, Problem, UsageError
+from .errors import GlyphError, Problem, TemplateError, UsageError
+from .limits import DEFAULT_LIMITS, Limits, time_limit
 from .load import LoadedBrief
 from .model import Brief, Source
 from .renderers import renderer_for
@@ -30,11 +31,12 @@ class Settings:
     audiences: tuple = tuple(BUILTIN_AUDIENCES.values())
     levels: tuple = DEFAULT_LEVELS
     theme: Theme | None = None      # one theme for every audience, overriding theirs
+    limits: Limits = DEFAULT_LIMITS
 
     @classmethod
     def from_config(cls, config: Config) -> "Settings":
         return cls(templates=config.templates, themes=config.themes,
-                   audiences=config.audiences, levels=config.levels)
+                   audiences=config.audiences, levels=config.levels, limits=config.limits)
 
     def audience(self, name: str) -> Audience:
         for audience in self.audiences:
@@ -103,7 +105,12 @@ def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
         changes = compare(select(previous.brief, audience, settings.levels), brief)
     paths = templating.search_path(settings.templates)
     theme = settings.theme_for(audience)
-    return templating.render(paths, audience.template, context(brief, audience, theme, changes))
+    text = templating.render(paths, audience.template, context(brief, audience, theme, changes))
+    if len(text) > settings.limits.max_markdown_chars:
+        raise TemplateError(f"{audience.template} produced {len(text)} characters of Markdown, "
+                            f"more than the limit of {settings.limits.max_markdown_chars} "
+                            "(limits: max_markdown_chars)")
+    return text
 
 
 def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),
@@ -129,7 +136,8 @@ def render(loaded: LoadedBrief, audience_name: str, fmt: str,
     theme = settings.theme_for(settings.audience(audience_name))
     if renderer_for(fmt).embeds_fonts:
         check_glyphs(loaded, theme)
-    return render_document(document_for(loaded, audience_name, settings), fmt, theme)
+    with time_limit(settings.limits.max_render_seconds, f"{loaded.path} ({audience_name})"):
+        return render_document(document_for(loaded, audience_name, settings), fmt, theme)
 
 
 def render_document(document: blocks.Document, fmt: str, theme: Theme = DEFAULT_THEME):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from .errors import Location, Problem, TemplateError
@@ -74,10 +74,32 @@ def _loader(search_path: tuple[str, ...]) -> jinja2.BaseLoader:
     ])
 
 
+MAX_REPEAT = 1_000_000     # characters or items one multiplication may make
+MAX_EXPONENT = 1_000
+
+
+class BriefSandbox(SandboxedEnvironment):
+    """Jinja's sandbox, which also refuses to build huge strings, lists or numbers with
+    ``*`` and ``**`` (``'a' * 10**8`` would otherwise take the memory of the machine)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for text, times in ((left, right), (right, left)):
+                if isinstance(text, (str, list, tuple)) and isinstance(times, int) and \
+                        len(text) * times > MAX_REPEAT:
+                    raise SecurityError(f"a repetition of {len(text) * times} items is over "
+                                        f"the limit of {MAX_REPEAT}")
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"an exponent of {right} is over the limit of {MAX_EXPONENT}")
+        return super().call_binop(context, operator, left, right)
+
+
 @lru_cache(maxsize=8)
 def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
     """The environment for a template search path, built once per process."""
-    env = SandboxedEnvironment(
+    env = BriefSandbox(
         loader=_loader(search_path),
         undefined=jinja2.StrictUndefined,
         autoescape=True,
@@ -88,6 +110,7 @@ def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
         auto_reload=False,
     )
     env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join)
+    env.globals.pop("lipsum", None)   # placeholder text has no place in a brief, nor its cost
     return env
 
 
