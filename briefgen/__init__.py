@@ -11,14 +11,9 @@ The Python API in a few lines::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .errors import BriefgenError, DataError, GlyphError, RenderError, TemplateError, UsageError
 
-try:
-    __version__ = version("briefgen")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
+__version__ = "0.1.0"   # the one place the version is written (pyproject.toml reads it)
 
 
 def load_brief(path):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import jinja2
@@ -22,8 +21,7 @@ from . import fonts, templating
 from .theme import Theme
 
 PACKAGE = Path(__file__).parent
-LIBRARIES = ("python-docx", "reportlab", "jinja2", "markdown-it-py", "mdit-py-plugins",
-             "pydantic")
+LIBRARIES = ("docx", "reportlab", "jinja2", "markdown_it", "mdit_py_plugins", "pydantic")
 
 
 class Fingerprints:
@@ -73,11 +71,15 @@ def code_fingerprint() -> str:
     return _digest(*(file_hash(str(p)) for p in files), *map(_version, LIBRARIES))
 
 
-def _version(package: str) -> str:
-    try:
-        return f"{package}={version(package)}"
-    except PackageNotFoundError:
-        return f"{package}=?"
+def _version(module: str) -> str:
+    """A rendering library's version, from the module itself (already imported, no
+    package metadata to scan)."""
+    import importlib
+
+    loaded = importlib.import_module(module)
+    found = getattr(loaded, "__version__", None) or getattr(loaded, "Version", None) or \
+        getattr(loaded, "VERSION", "?")
+    return f"{module}={found}"
 
 
 @lru_cache(maxsize=64)

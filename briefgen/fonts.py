@@ -100,7 +100,10 @@ def registered(name: str) -> str:
     if family not in FAMILIES:
         raise GlyphError.at("fonts", f"unknown font family '{family}', expected one of "
                                      f"{', '.join(sorted(FAMILIES))}")
-    pdfmetrics.registerFont(TTFont(name, str(find(FAMILIES[family][style])), subfontIndex=0))
+    files = FAMILIES[family]
+    if style != "regular" and files[style] == files["regular"]:
+        return registered(family)   # one file for every style (CJK): parse it once
+    pdfmetrics.registerFont(TTFont(name, str(find(files[style])), subfontIndex=0))
     return name
 
 
@@ -116,7 +119,8 @@ def coverage(name: str) -> frozenset:
 @lru_cache(maxsize=None)
 def family_coverage(family: str) -> frozenset:
     """The characters every face of a family has: text in it may be bold or italic."""
-    return frozenset.intersection(*(coverage(family + SUFFIXES[s]) for s in STYLES))
+    faces = {registered(family + SUFFIXES[style]) for style in STYLES}
+    return frozenset.intersection(*(coverage(face) for face in faces))
 
 
 @lru_cache(maxsize=None)

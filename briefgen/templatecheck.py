@@ -15,6 +15,7 @@ import dataclasses
 import difflib
 import typing
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jinja2
 from jinja2 import nodes
@@ -62,17 +63,23 @@ class Record:
         return self.cls.__name__
 
     def attributes(self) -> dict[str, object]:
-        if issubclass(self.cls, BaseModel):
-            fields = {n: f.annotation for n, f in self.cls.model_fields.items()}
-        elif dataclasses.is_dataclass(self.cls):
-            fields = {f.name: f.type for f in dataclasses.fields(self.cls)}
-        else:
-            fields = {}
-        hints = _hints(self.cls)
-        fields = {n: hints.get(n, a) for n, a in fields.items()}
-        methods = {n: Unknown() for n, v in vars(self.cls).items()
-                   if not n.startswith("_") and callable(v) or isinstance(v, property)}
-        return {**methods, **fields}
+        return _attributes(self.cls)
+
+
+@lru_cache(maxsize=64)
+def _attributes(cls: type) -> dict[str, object]:
+    """The fields, properties and methods a template may use on an instance of ``cls``."""
+    if issubclass(cls, BaseModel):
+        fields = {n: f.annotation for n, f in cls.model_fields.items()}
+    elif dataclasses.is_dataclass(cls):
+        fields = {f.name: f.type for f in dataclasses.fields(cls)}
+    else:
+        fields = {}
+    hints = _hints(cls)
+    fields = {n: hints.get(n, a) for n, a in fields.items()}
+    methods = {n: Unknown() for n, v in vars(cls).items()
+               if not n.startswith("_") and callable(v) or isinstance(v, property)}
+    return {**methods, **fields}
 
 
 UNKNOWN = Unknown()
