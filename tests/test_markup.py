@@ -7,7 +7,7 @@ import pytest
 from briefgen import blocks as b
 from briefgen.errors import MarkupError
 from briefgen.markup import parse
-from briefgen.renderers import RENDERERS, formats, method_name
+from briefgen.renderers import formats, method_name, renderer_for
 
 
 def T(text):  # noqa: N802 - reads like the node it builds
@@ -70,7 +70,7 @@ def test_a_malformed_tree_fails_when_it_is_built():
 @pytest.mark.parametrize("fmt", ["docx", "pdf"])
 def test_every_renderer_has_a_method_for_every_node_type(fmt):
     assert set(formats()) == {"docx", "pdf"}
-    renderer = RENDERERS[fmt]
+    renderer = renderer_for(fmt)
     missing = [node.__name__ for node in (*b.BLOCK_TYPES, *b.INLINE_TYPES)
                if not callable(getattr(renderer, method_name(node), None))]
     assert missing == []

@@ -8,6 +8,7 @@ so content can never silently disappear from one format.
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from ..blocks import Document, Table, plain_text
@@ -15,6 +16,8 @@ from ..errors import RenderError, UsageError
 from ..theme import Theme
 
 RENDERERS: dict[str, type["Renderer"]] = {}
+# The built-in formats, imported on first use: a DOCX build never loads ReportLab.
+BUILTIN = {"docx": "briefgen.renderers.docx", "pdf": "briefgen.renderers.pdf"}
 
 
 def register(cls: type["Renderer"]) -> type["Renderer"]:
@@ -23,21 +26,17 @@ def register(cls: type["Renderer"]) -> type["Renderer"]:
 
 
 def renderer_for(fmt: str) -> type["Renderer"]:
-    _load_builtin_renderers()
+    if fmt not in RENDERERS and fmt in BUILTIN:
+        importlib.import_module(BUILTIN[fmt])        # importing registers it
     try:
         return RENDERERS[fmt]
     except KeyError:
-        known = ", ".join(sorted(RENDERERS))
-        raise UsageError(f"unknown format '{fmt}', expected one of {known}") from None
+        raise UsageError(f"unknown format '{fmt}', expected one of "
+                         f"{', '.join(formats())}") from None
 
 
 def formats() -> tuple[str, ...]:
-    _load_builtin_renderers()
-    return tuple(sorted(RENDERERS))
-
-
-def _load_builtin_renderers() -> None:
-    from . import docx, pdf  # noqa: F401  (importing registers them)
+    return tuple(sorted({*BUILTIN, *RENDERERS}))
 
 
 def method_name(node_type: type) -> str:

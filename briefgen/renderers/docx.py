@@ -25,7 +25,7 @@ from .. import fonts
 from . import reference
 from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
-from .pdfstyle import PAGE_SIZES
+from .page import PAGE_SIZES, frame_width
 
 LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
                "number": ("List Number", "List Number 2", "List Number 3")}
@@ -193,9 +193,7 @@ class DocxRenderer(Renderer):
         self.paragraph("Table Spacer")   # keeps two tables from merging into one
 
     def column_widths(self, node: b.Table) -> list[Emu]:
-        width, _ = PAGE_SIZES[self.theme.page_size]
-        _, right, _, left = self.theme.margins_mm
-        frame = width - (left + right) * 72 / 25.4
+        frame = frame_width(self.theme)
         shares = column_shares(node, frame, self.theme.table_size)
         return [Emu(int(share * frame * 12700)) for share in shares]
 
@@ -291,9 +289,7 @@ def fixed_zip(data: bytes, edition: dt.date | None) -> bytes:
 
 def _furniture_room(texts: dict, theme) -> int:
     """How many characters fit left of the centred marking (Word cannot be asked)."""
-    width, _ = PAGE_SIZES[theme.page_size]
-    _, right, _, left = theme.margins_mm
-    frame = width - (left + right) * 72 / 25.4
+    frame = frame_width(theme)
     centre = max(len(texts["header_centre"]), len(texts["footer_centre"])) * 8 * CHAR_WIDTH
     return int((frame / 2 - centre / 2 - 12) / (7.5 * CHAR_WIDTH))
 

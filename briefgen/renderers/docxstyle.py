@@ -214,7 +214,7 @@ def _furniture_tabs(style, theme: Theme) -> None:
     """Tab stops for left, centre and right parts of a header or footer line."""
     from docx.enum.text import WD_TAB_ALIGNMENT
 
-    from .pdfstyle import frame_width
+    from .page import frame_width
 
     stops = style.paragraph_format.tab_stops
     for existing in list(stops):

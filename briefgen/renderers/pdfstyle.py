@@ -6,32 +6,17 @@ from functools import lru_cache
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
 
 from .. import fonts
 from ..theme import Theme
+from .page import frame_width, margins, page_size  # noqa: F401 - one place for geometry
 
-PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
 
 def colour(hex_value: str) -> colors.Color:
     return colors.HexColor(hex_value)
-
-
-def page_size(theme: Theme) -> tuple[float, float]:
-    return PAGE_SIZES[theme.page_size]
-
-
-def margins(theme: Theme) -> tuple[float, float, float, float]:
-    return tuple(value * mm for value in theme.margins_mm)
-
-
-def frame_width(theme: Theme) -> float:
-    top, right, bottom, left = margins(theme)
-    return page_size(theme)[0] - left - right
 
 
 @lru_cache(maxsize=8)
