@@ -121,11 +121,12 @@ def stage_calls(loaded, audience: str, fmt: str, settings) -> dict:
     text = pipeline.markdown_for(loaded, audience, settings)
     document = pipeline.document_for(loaded, audience, settings)
     renderer = pipeline.renderer_for(fmt)
-    glyphs = {"glyph check": lambda: pipeline.check_glyphs(loaded)}
+    theme = settings.theme_for(settings.audience(audience))
+    glyphs = {"glyph check": lambda: pipeline.check_glyphs(loaded, theme)}
     return {**(glyphs if renderer.embeds_fonts else {}),
             "template->markdown": lambda: pipeline.markdown_for(loaded, audience, settings),
             "markdown->blocks": lambda: markup.parse(text),
-            "renderer": lambda: renderer(settings.theme).render(document)}
+            "renderer": lambda: renderer(theme).render(document)}
 
 
 def bench_document(loaded, audience: str, fmt: str, settings, first: float) -> dict:
