@@ -589,12 +589,20 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def git_commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT,
+                         capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
 def machine() -> dict:
     info = {"python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "briefgen": briefgen.__version__}
-    info["summary"] = (f"Python {info['python']}, {info['platform']}, {info['cpus']} CPUs, "
-                       f"{time.strftime('%Y-%m-%d %H:%M')}")
+            "briefgen": briefgen.__version__, "commit": git_commit(),
+            "load_average": os.getloadavg()}
+    info["summary"] = (f"briefgen {info['commit']}, Python {info['python']}, "
+                       f"{info['platform']}, {info['cpus']} CPUs, load {info['load_average'][0]:.2f}"
+                       f", {time.strftime('%Y-%m-%d %H:%M')}")
     return info
 
 
@@ -612,6 +620,9 @@ def main() -> None:
             stop_launcher()
     results["comparisons"] = comparisons(results["sizes"], results["build"])
     print(table(results))
+    if git_commit() != results["machine"]["commit"]:
+        print(f"\nwarning: the repository moved to {git_commit()} during the run; "
+              "the processes may have run newer code than this one")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
