@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters shown as escapes: a message is one safe line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a source file; line and column are 1-based."""
@@ -37,7 +43,7 @@ class Problem:
 
     def __str__(self) -> str:
         field = f" {self.field}:" if self.field else ""
-        return f"{self.location}:{field} {self.message}"
+        return printable(f"{self.location}:{field} {self.message}")
 
 
 class BriefgenError(Exception):
@@ -50,7 +56,8 @@ class BriefgenError(Exception):
             problems = [Problem(Location("briefgen"), "", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = list(problems)
+        self.problems: list[Problem] = list(problems) or [
+            Problem(Location("briefgen"), "", "failed without saying why (a bug: please report)")]
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def relocated(self, file: str) -> "BriefgenError":

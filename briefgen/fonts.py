@@ -103,7 +103,13 @@ def registered(name: str) -> str:
     files = FAMILIES[family]
     if style != "regular" and files[style] == files["regular"]:
         return registered(family)   # one file for every style (CJK): parse it once
-    pdfmetrics.registerFont(TTFont(name, str(find(files[style])), subfontIndex=0))
+    path = find(files[style])
+    try:
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    except Exception as error:  # noqa: BLE001 - ReportLab's errors for unreadable fonts vary
+        raise GlyphError.at(str(path), f"the font file for {name} cannot be used: "
+                                       f"{error}; expected a TrueType (.ttf or .ttc) font") \
+            from None
     return name
 
 

@@ -123,7 +123,8 @@ def _problem(located: Located, error: dict, model: type) -> Problem:
 
 def _consequence(error: dict) -> bool:
     """A list that is only too short because its items failed: those failures say it all."""
-    return error["type"] == "too_short" and bool(error.get("input"))
+    value = error.get("input")
+    return error["type"] == "too_short" and isinstance(value, (list, tuple)) and bool(value)
 
 
 def _is_branch_label(part: object) -> bool:

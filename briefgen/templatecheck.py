@@ -152,6 +152,16 @@ class Checker:
                 return chain
             chain.append(extends.template.value)
 
+    def exists(self, name: str, template: str, node: nodes.Node) -> bool:
+        """Whether a template that ``template`` names can be found; reported if not."""
+        try:
+            self.tree(name)
+            return True
+        except jinja2.TemplateNotFound:
+            self.report(template, node, f"found '{name}', which is not a template in the "
+                                        "project's templates/ or the built-in ones")
+            return False
+
     def report(self, template: str, node: nodes.Node, message: str) -> None:
         filename = self.tree(template)[1]
         self.problems.append(Problem(Location(filename, node.lineno), "", message))
@@ -179,7 +189,9 @@ class Checker:
                 name, alias = item if isinstance(item, tuple) else (item, item)
                 scope[alias] = ("macro", node.template.value, name)
         elif isinstance(node, nodes.Include) and isinstance(node.template, nodes.Const):
-            self.walk(self.tree(node.template.value)[0].body, scope, node.template.value, blocks)
+            if self.exists(node.template.value, template, node):
+                self.walk(self.tree(node.template.value)[0].body, scope, node.template.value,
+                          blocks)
         elif isinstance(node, nodes.Macro):
             scope[node.name] = ("macro", template, node.name)
         else:

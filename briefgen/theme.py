@@ -189,6 +189,8 @@ class ThemeFile(_Strict):
                              "or JPEG file")
         if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             raise ValueError(f"found the logo {path.name}, expected a PNG or JPEG file")
+        if path is not None:
+            _readable_image(path)
         return logo
 
     @field_validator("reference_docx")
@@ -226,6 +228,17 @@ class ThemeFile(_Strict):
             footer_left=self.furniture.footer_left, footer_centre=self.furniture.footer_centre,
             reference_docx=folder / self.reference_docx if self.reference_docx else None,
             labels={**DEFAULT_LABELS, **self.labels})
+
+
+def _readable_image(path: Path) -> None:
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except Exception as error:  # noqa: BLE001 - Pillow's errors for broken images vary
+        raise ValueError(f"found the logo {path}, which is not a readable image "
+                         f"({error})") from None
 
 
 def theme_paths(project_themes: Path | None) -> dict[str, Path]:

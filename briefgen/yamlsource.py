@@ -71,6 +71,8 @@ def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         raise YamlProblems([_syntax_problem(file, error)]) from None
+    except yaml.reader.ReaderError as error:
+        raise YamlProblems([_reader_problem(file, text, error)]) from None
     except yaml.YAMLError as error:
         raise YamlProblems([Problem(Location(file, 1, 1), "", f"YAML error: {error}")]) from None
     if node is None:
@@ -92,6 +94,16 @@ def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
     elif "'\\t'" in what:
         what = f"{what} (YAML indentation must use spaces, not tabs)"
     return Problem(Location(file, line, column), "", f"YAML syntax: {what}")
+
+
+def _reader_problem(file: str, text: str, error) -> Problem:
+    """A character YAML does not allow anywhere in a file, placed at its line and column."""
+    before = text[:error.position]
+    line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+    code = error.character if isinstance(error.character, int) else ord(error.character)
+    return Problem(Location(file, line, column), "",
+                   f"found the control character U+{code:04X}, which YAML does not allow in a "
+                   "file; expected printable text (write it as an escape in double quotes)")
 
 
 class _Converter:

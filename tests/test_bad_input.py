@@ -164,10 +164,7 @@ CASES = [
          prefix=f"{BRIEF}: found bytes that are not UTF-8 at offset {NOT_UTF8.index(0xE9)}, "
                 "expected UTF-8 text"),
     Case("raw-control-character-in-the-file", RAW_CONTROL,
-         prefix=f"{BRIEF}:{at(RAW_CONTROL, chr(27))}:",
-         message_bug="PyYAML's ReaderError is not a MarkedYAMLError: the problem is placed at "
-                     "1:1 as 'YAML error: unacceptable character #x001b ...' and the message "
-                     "runs onto a second line ('in \"<unicode string>\", position N')"),
+         prefix=f"{BRIEF}:{at(RAW_CONTROL, chr(27))}:"),
     # ------------------------------------------------------------------- tags
     Case("python-object-apply-tag",
          replaced("marking: OFFICIAL", "marking: !!python/object/apply:os.system "
@@ -265,12 +262,7 @@ CASES = [
          prefix=f"{BRIEF}:{at(GOOD, '- text: A point.', 2)}: sections[0].points[0].text: found "
                 "nothing, expected a value (this field is required)"),
     Case("whitespace-only-title", replaced("title: Test brief", "title: '   '"),
-         prefix=f"{BRIEF}:1:8: title:",
-         safety_bug="a one-line field of spaces fails only Field(min_length=1) after "
-                    "whitespace is collapsed; load._consequence() drops that 'too_short' error "
-                    "as a list's consequence, so the DataError has no problems and build "
-                    "counts no failure: exit 0, 'nothing to do', no output rewritten",
-         message_bug="no problem line at all: stderr says '0 failed' and 'nothing to do'"),
+         prefix=f"{BRIEF}:1:8: title:"),
     # -------------------------------------------------- unsafe characters
     Case("bell-control-character-in-a-point", replaced("- text: A point.",
                                                        '- text: "A \\x07 point."'),
@@ -362,14 +354,11 @@ CASES = [
                 "leaves the project folder"),
     Case("theme-name-with-a-nul", files={"briefgen.yaml": 'theme: "house\\0.yaml"\n'},
          prefix="briefgen.yaml:1:8: theme: found ",
-         says=("which leaves the project folder",),
-         message_bug="the refused name is echoed raw: a NUL byte lands on stderr (grep then "
-                     "calls the log 'binary'); ESC would reach the terminal the same way"),
+         says=("which leaves the project folder",)),
     Case("template-name-with-a-nul",
          files={"briefgen.yaml": 'audiences:\n  public:\n    template: "x\\0.j2"\n'},
          args=PUBLIC_PDF, prefix="briefgen.yaml:3:15: audiences.public.template: found ",
-         says=("which leaves the project folder",),
-         message_bug="the refused name is echoed raw: a NUL byte lands on stderr"),
+         says=("which leaves the project folder",)),
     Case("out-folder-up-a-folder", files={"briefgen.yaml": "out: ../elsewhere\n"},
          prefix="briefgen.yaml:1:6: out: found '../elsewhere', which leaves the project folder"),
     Case("brief-id-con", replaced("title: Test brief", "id: con\ntitle: Test brief"),
@@ -413,17 +402,11 @@ CASES = [
          files={"themes/house.yaml": "fonts: {families: {Brand: {regular: brand.ttf}}, "
                                      "body: Brand}\n",
                 "themes/brand.ttf": b"not a font " * 100}, good_files=HOUSE,
-         says=("brand.ttf",),
-         safety_bug="ReportLab's TTFError ('Not a recognized TrueType font') escapes "
-                    "fonts.registered() during the glyph check: a traceback on stderr",
-         message_bug="a traceback instead of one line naming the theme's font"),
+         says=("brand.ttf",)),
     Case("theme-logo-that-is-not-an-image",
          files={"themes/house.yaml": "logo: logo.png\n",
                 "themes/logo.png": b"\x89PNG\r\n\x1a\n" + b"garbage" * 10}, good_files=HOUSE,
-         says=("logo.png",),
-         safety_bug="ReportLab's ImageReader raises OSError ('Truncated File Read') from "
-                    "PdfRenderer.logo(): a traceback on stderr",
-         message_bug="a traceback instead of one line naming the theme's logo"),
+         says=("logo.png",)),
     # ------------------------------------------------------ usage and busy
     Case("unknown-format", args=("--format", "odt"), exit=2,
          prefix="briefgen: unknown format 'odt', expected one of docx, pdf"),

@@ -30,7 +30,7 @@ field paths the text went into, or (PDF only) a ``GlyphError`` naming U+XXXX of 
 character of the text in each of those fields.  Any other exception fails the property.
 
 Text that is only whitespace is left to its own test: the point and the cell refuse it by
-name, but the title's refusal is lost (a bug, held by the strict xfail
+name (the title's refusal was once lost; a regression test holds it:
 ``test_a_title_of_only_whitespace_is_refused_naming_the_title``).
 """
 
@@ -207,10 +207,6 @@ def test_a_character_beyond_the_bmp_reads_back_from_the_pdf_as_itself():
                                                                         "pdf")))
 
 
-@pytest.mark.xfail(strict=True, reason="a one-line field of only whitespace fails just "
-                                       "Field(min_length=1) once collapsed; load._consequence() "
-                                       "drops that 'too_short' error, so nothing names 'title' "
-                                       "(and the CLI build exits 0)")
 @settings(max_examples=10, **SETTINGS)
 @given(st.text(alphabet=" \t\n\u00a0\u2028\u3000", min_size=1))
 def test_a_title_of_only_whitespace_is_refused_naming_the_title(text):
