@@ -149,7 +149,7 @@ def load_config(root: Path) -> Config:
     path = root / PROJECT_FILE
     if not path.is_file():
         return _resolve(root, None, ProjectFile(), {})
-    located = read_yaml(path)
+    located = read_yaml(path)     # the project file sets the limits: read with the defaults
     settings = validate(located, ProjectFile)
     problems = _check_levels(settings, located) + _check_names(root, settings, located)
     if problems:

@@ -71,9 +71,10 @@ def read_yaml(path: Path, limits: Limits = DEFAULT_LIMITS) -> Located:
         raise DataError(error.problems) from None
 
 
-def validate_file(path: Path, model: type[M], context: dict | None = None) -> M:
+def validate_file(path: Path, model: type[M], context: dict | None = None,
+                  limits: Limits = DEFAULT_LIMITS) -> M:
     """Read and validate any YAML file of briefgen's (theme, project file) into ``model``."""
-    return validate(read_yaml(Path(path)), model, context)
+    return validate(read_yaml(Path(path), limits), model, context)
 
 
 def _by_place(problems: list[Problem]) -> list[Problem]:

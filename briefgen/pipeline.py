@@ -48,13 +48,14 @@ class Settings:
     def theme_for(self, audience: Audience) -> Theme:
         if self.theme is not None:
             return self.theme.with_labels(audience.labels)
-        return _theme(audience.theme, self.themes, tuple(sorted(audience.labels.items())))
+        return _theme(audience.theme, self.themes, tuple(sorted(audience.labels.items())),
+                      self.limits)
 
 
 @lru_cache(maxsize=32)
-def _theme(name: str, themes: Path | None, labels: tuple) -> Theme:
+def _theme(name: str, themes: Path | None, labels: tuple, limits: Limits) -> Theme:
     """Themes are loaded once per process; renderers cache their styles per theme object."""
-    return load_theme(name, themes).with_labels(dict(labels))
+    return load_theme(name, themes, limits=limits).with_labels(dict(labels))
 
 
 def context(brief: Brief, audience: Audience, theme: Theme,

@@ -249,7 +249,8 @@ def theme_paths(project_themes: Path | None) -> dict[str, Path]:
     return found
 
 
-def load_theme(name: str, project_themes: Path | None = None, *, where=None) -> Theme:
+def load_theme(name: str, project_themes: Path | None = None, *, where=None,
+               limits=None) -> Theme:
     """A theme by name (project, then built-in) or by path; ``where`` names the reference."""
     from .load import validate_file
 
@@ -258,4 +259,7 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None) -> 
         known = ", ".join(sorted(theme_paths(project_themes)))
         raise DataError.at(str(where or name), f"found the unknown theme '{name}', expected one "
                                                f"of {known} or a path to a .yaml file")
-    return validate_file(path, ThemeFile, {"folder": path.parent}).to_theme(path)
+    from .limits import DEFAULT_LIMITS
+
+    return validate_file(path, ThemeFile, {"folder": path.parent},
+                         limits or DEFAULT_LIMITS).to_theme(path)

@@ -208,11 +208,7 @@ CASES = [
          good_files={**HOUSE, "briefgen.yaml": "theme: house\n"
                                                "limits: {max_input_bytes: 1000}\n"},
          prefix=f"themes/house.yaml: found a file of {len(BIG_THEME)} bytes, expected at most "
-                "1000 (limits: max_input_bytes)",
-         safety_bug="the README says max_input_bytes bounds 'one data, theme or project file', "
-                    "but themes are read with the default limits: a 5,019-byte theme under "
-                    "max_input_bytes 1000 is accepted and the build exits 0",
-         message_bug="no message: the oversized theme is accepted"),
+                "1000 (limits: max_input_bytes)"),
     Case("table-cell-taller-than-a-page", TALL_CELL, args=("--audience", "analytical",
                                                            "--format", "pdf"),
          prefix=f"{BRIEF}: Analytical brief: a table cell is taller than a page and cannot be "
