@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -82,3 +85,15 @@ def minimal_brief(**overrides) -> dict:
 
 def render_bytes(path: Path, audience: str, fmt: str) -> bytes:
     return briefgen.render(briefgen.load_brief(path), audience, fmt)
+
+
+def run_cli(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
+    """``python -m briefgen ARGS`` in ``cwd``, as a user would run it."""
+    return subprocess.run([sys.executable, "-m", "briefgen", *args], check=False, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def problem_lines(stderr: str) -> list[str]:
+    """The error lines of stderr ('file[:line[:col]]: ...'), not progress or summary lines."""
+    return [line for line in stderr.splitlines()
+            if re.match(r"[^\s:]+(:\d+)*: ", line) and not line.startswith("warning:")]

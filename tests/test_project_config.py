@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -17,7 +15,8 @@ import yaml
 
 from briefgen.config import load_config
 
-from .conftest import AUDIENCES, ROOT, minimal_brief
+from .conftest import AUDIENCES, ROOT, minimal_brief, problem_lines
+from .conftest import run_cli as run
 
 TWO_AUDIENCES = """\
 # Two audiences: a restricted one that sees little, and the public.
@@ -39,17 +38,6 @@ audiences:
 
 
 # ------------------------------------------------------------------ helpers
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "briefgen", *args], check=False,
-                          cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-def problem_lines(stderr: str) -> list[str]:
-    """The error lines of stderr ('file[:line[:col]]: ...'), not progress or summary lines."""
-    return [line for line in stderr.splitlines()
-            if re.match(r"[^\s:]+(:\d+)*: ", line) and not line.startswith("warning:")]
-
 
 def line_of(text: str, fragment: str) -> int:
     """The 1-based number of the only line of ``text`` holding ``fragment``."""

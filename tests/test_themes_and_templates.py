@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -22,23 +20,13 @@ from briefgen.load import load_brief
 from briefgen.pipeline import Settings, render
 from briefgen.theme import BUILTIN_THEMES, load_theme
 
-from .conftest import minimal_brief
+from .conftest import minimal_brief, problem_lines
+from .conftest import run_cli as run
 
 PREVIOUS = b"previous output"
 
 
 # ------------------------------------------------------------------ helpers
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "briefgen", *args], check=False,
-                          cwd=cwd, capture_output=True, text=True, timeout=120)
-
-
-def problem_lines(stderr: str) -> list[str]:
-    """The error lines of stderr ('file[:line[:col]]: ...'), not progress or summary lines."""
-    return [line for line in stderr.splitlines()
-            if re.match(r"[^\s:]+(:\d+)*: ", line) and not line.startswith("warning:")]
-
 
 def make_project(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
     """A project with the minimal brief, the given files, and a previous public DOCX."""
