@@ -39,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import briefgen
@@ -47,6 +46,7 @@ from briefgen import pipeline
 from briefgen.build import Project
 from briefgen.load import read_yaml
 from briefgen.yamlsource import AmbiguousScalar
+from bench_render import traced_peak   # this folder is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -118,17 +118,6 @@ def runs_for(first_s: float, budget_s: float, bounds: tuple[int, int]) -> int:
 def summary(seconds: list[float]) -> dict:
     return {"median_ms": statistics.median(seconds) * 1000, "min_ms": min(seconds) * 1000,
             "runs": len(seconds)}
-
-
-def traced_peak(call) -> int:
-    """Peak bytes Python allocated during one call."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def launcher() -> subprocess.Popen:

@@ -97,3 +97,14 @@ def problem_lines(stderr: str) -> list[str]:
     """The error lines of stderr ('file[:line[:col]]: ...'), not progress or summary lines."""
     return [line for line in stderr.splitlines()
             if re.match(r"[^\s:]+(:\d+)*: ", line) and not line.startswith("warning:")]
+
+
+def write_files(root: Path, files: dict) -> None:
+    """Write text or bytes files under ``root``, making folders as needed."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")

@@ -33,7 +33,7 @@ import yaml
 import briefgen
 from briefgen.build import Project, build
 from briefgen.errors import DataError, GlyphError, RenderError
-from tests.conftest import minimal_brief, render_bytes
+from tests.conftest import minimal_brief, render_bytes, write_files
 
 GOOD = yaml.safe_dump(minimal_brief(), sort_keys=False, allow_unicode=True)
 BRIEF = "data/brief.yaml"
@@ -428,26 +428,16 @@ class Run:
     created: list
 
 
-def _write(root: Path, files: dict) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 def _run(case: Case, root: Path) -> Run:
     root.mkdir(parents=True)
-    _write(root, {BRIEF: GOOD, **case.good_files})
+    write_files(root, {BRIEF: GOOD, **case.good_files})
     report = build(Project.at(root))            # the good version, every audience and format
     assert report.ok, [str(f) for f in report.failures]
     before = documents(root)
     assert len(before) == 6
     if case.data is not None:
-        _write(root, {BRIEF: case.data})
-    _write(root, case.files)
+        write_files(root, {BRIEF: case.data})
+    write_files(root, case.files)
     command = [sys.executable, "-m", "briefgen", "build", *case.args]
     started = time.perf_counter()
     lock = None

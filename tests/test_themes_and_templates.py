@@ -20,7 +20,7 @@ from briefgen.load import load_brief
 from briefgen.pipeline import Settings, render
 from briefgen.theme import BUILTIN_THEMES, load_theme
 
-from .conftest import minimal_brief, problem_lines
+from .conftest import minimal_brief, problem_lines, write_files
 from .conftest import run_cli as run
 
 PREVIOUS = b"previous output"
@@ -31,13 +31,7 @@ PREVIOUS = b"previous output"
 def make_project(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
     """A project with the minimal brief, the given files, and a previous public DOCX."""
     files = {"data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False), **(files or {})}
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+    write_files(root, files)
     previous = root / "out" / "brief" / "brief-public.docx"
     previous.parent.mkdir(parents=True, exist_ok=True)
     previous.write_bytes(PREVIOUS)

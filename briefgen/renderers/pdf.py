@@ -28,7 +28,8 @@ from .. import blocks as b
 from .. import fonts
 from ..errors import RenderError
 from . import Renderer, column_shares, furniture, register, title_details
-from .pdfstyle import aligned, colour, frame_width, margins, page_size, stylesheet
+from .page import frame_width, margins, page_size
+from .pdfstyle import aligned, colour, stylesheet
 
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")

@@ -10,7 +10,6 @@ from reportlab.lib.styles import ParagraphStyle
 
 from .. import fonts
 from ..theme import Theme
-from .page import frame_width, margins, page_size  # noqa: F401 - one place for geometry
 
 ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
 
