@@ -91,6 +91,13 @@ def _split(name: str) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=None)
+def split_face(name: str) -> tuple[str, bool, bool]:
+    """("DejaVu Sans", bold, italic) of a face name such as "DejaVu Sans Bold"."""
+    family, style = _split(name)
+    return family, "bold" in style, "italic" in style
+
+
+@lru_cache(maxsize=None)
 def registered(name: str) -> str:
     """Register a face ("DejaVu Sans Bold") with ReportLab once per process; return its name."""
     from reportlab.pdfbase import pdfmetrics
