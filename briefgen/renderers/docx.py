@@ -14,11 +14,13 @@ import zipfile
 
 from docx.enum.section import WD_ORIENT
 from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement, parse_xml
+from docx.opc.pkgwriter import PackageWriter
+from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Mm
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
+from lxml.etree import SubElement
 
 from .. import blocks as b
 from .. import fonts
@@ -33,6 +35,21 @@ CONTINUE_STYLES = ("List Continue", "List Continue 2", "List Continue 3")
 EMPHASIS_STYLES = {frozenset({"strong"}): "Strong", frozenset({"emph"}): "Emphasis",
                    frozenset({"strong", "emph"}): "Strong Emphasis"}
 ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
+
+# WordprocessingML names, resolved once: body elements are built with lxml directly,
+# in schema order, because python-docx's helpers search for each insertion point.
+(W_P, W_PPR, W_PSTYLE, W_R, W_RPR, W_RSTYLE, W_RFONTS, W_T, W_TAB, W_BR, W_VAL, W_TBL,
+ W_TBLPR, W_TBLSTYLE, W_TBLW, W_TBLLAYOUT, W_TBLLOOK, W_TBLGRID, W_GRIDCOL, W_TR, W_TRPR,
+ W_TBLHEADER, W_TC, W_TCPR, W_TCW, W_W, W_TYPE, W_EAST_ASIA, W_HINT, W_HYPERLINK, W_NUMPR,
+ W_ILVL, W_NUMID) = map(qn, (
+    "w:p", "w:pPr", "w:pStyle", "w:r", "w:rPr", "w:rStyle", "w:rFonts", "w:t", "w:tab",
+    "w:br", "w:val", "w:tbl", "w:tblPr", "w:tblStyle", "w:tblW", "w:tblLayout", "w:tblLook",
+    "w:tblGrid", "w:gridCol", "w:tr", "w:trPr", "w:tblHeader", "w:tc", "w:tcPr", "w:tcW",
+    "w:w", "w:type", "w:eastAsia", "w:hint", "w:hyperlink", "w:numPr", "w:ilvl", "w:numId"))
+R_ID, XML_SPACE = qn("r:id"), qn("xml:space")
+TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
+              ("lastRow", "0"), ("firstColumn", "0"), ("lastColumn", "0"), ("noHBand", "0"),
+              ("noVBand", "1"))}
 
 
 @register
@@ -50,23 +67,20 @@ class DocxRenderer(Renderer):
         for block in document.blocks:
             self.dispatch(block)
         self.properties(document.meta)
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        return fixed_zip(buffer.getvalue(), document.meta.edition)
+        return package_bytes(self.doc, document.meta.edition)
 
     # ------------------------------------------------------ styles by id
 
     def paragraph(self, style: str):
-        """A new body paragraph in ``style``, built directly: python-docx's helpers
-        look styles up by name and scan for insertion points, which dominates."""
-        p = OxmlElement("w:p")
-        p.style = self.style_ids[style]
+        """A new body paragraph (a ``w:p`` element) in ``style``, before the section."""
+        p = _styled_p(self.sect_pr.makeelement(W_P, {}), self.style_ids[style])
         self.sect_pr.addprevious(p)
-        return Paragraph(p, self.body)
+        return p
 
-    def styled(self, paragraph, style: str):
+    def styled(self, paragraph: Paragraph, style: str):
+        """An existing paragraph (a header's or footer's) given ``style``; its element."""
         paragraph._p.style = self.style_ids[style]
-        return paragraph
+        return paragraph._p
 
     # ------------------------------------------------------ page and title
 
@@ -107,13 +121,13 @@ class DocxRenderer(Renderer):
         label = self.theme.labels["page"]
         for part in re.split(r"(\{page\}|\{pages\})", label):
             if part in ("{page}", "{pages}"):
-                paragraph._p.append(_field("PAGE" if part == "{page}" else "NUMPAGES"))
+                paragraph.append(_field("PAGE" if part == "{page}" else "NUMPAGES"))
             elif part:
                 self.add_text(paragraph, part)
 
     def title_block(self, meta: b.DocumentMeta) -> None:
         if self.theme.logo is not None:
-            logo = self.paragraph("Brief Meta").add_run()
+            logo = Run(SubElement(self.paragraph("Brief Meta"), W_R), Paragraph(None, self.body))
             logo.add_picture(str(self.theme.logo), height=Mm(self.theme.logo_height_mm))
         self.add_text(self.paragraph("Organisation"), meta.organisation)   # capitals by style
         self.add_text(self.paragraph("Title"), meta.title)
@@ -173,29 +187,36 @@ class DocxRenderer(Renderer):
                 self.dispatch(child)
 
     def render_table(self, node: b.Table) -> None:
-        table = self.doc.add_table(rows=1 + len(node.rows), cols=node.columns)
-        table._tbl.tblStyle_val = self.style_ids["Brief Table"]
-        table.autofit = False
-        look = table._tbl.tblPr.find(qn("w:tblLook"))
-        if look is not None:
-            look.set(qn("w:firstColumn"), "0")
-        _mark_header_row(table.rows[0])
+        """A fixed-layout table in the Brief Table style; its header row repeats."""
+        tbl = self.sect_pr.makeelement(W_TBL, {})
+        properties = SubElement(tbl, W_TBLPR)
+        SubElement(properties, W_TBLSTYLE, {W_VAL: self.style_ids["Brief Table"]})
+        SubElement(properties, W_TBLW, {W_W: "0", W_TYPE: "auto"})
+        SubElement(properties, W_TBLLAYOUT, {W_TYPE: "fixed"})
+        SubElement(properties, W_TBLLOOK, TABLE_LOOK)
+        widths = [str(width) for width in self.column_widths(node)]
+        grid = SubElement(tbl, W_TBLGRID)
+        for width in widths:
+            SubElement(grid, W_GRIDCOL, {W_W: width})
         aligns = node.aligns or ("left",) * node.columns
-        widths = self.column_widths(node)
-        for index, (tr, cells) in enumerate(zip(table._tbl.tr_lst, (node.header, *node.rows))):
+        for index, cells in enumerate((node.header, *node.rows)):
+            tr = SubElement(tbl, W_TR)
+            if index == 0:
+                SubElement(SubElement(tr, W_TRPR), W_TBLHEADER)
             style = "Table Heading" if index == 0 else "Table Text"
-            for tc, content, align, width in zip(tr.tc_lst, cells, aligns, widths):
-                tc.width = width
-                paragraph = self.styled(Paragraph(tc.p_lst[0], self.body), style + ALIGNED[align])
-                self.inlines(paragraph, content.children)
-        for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths):
-            column.w = width
+            for content, align, width in zip(cells, aligns, widths):
+                tc = SubElement(tr, W_TC)
+                SubElement(SubElement(tc, W_TCPR), W_TCW, {W_W: width, W_TYPE: "dxa"})
+                p = _styled_p(SubElement(tc, W_P), self.style_ids[style + ALIGNED[align]])
+                self.inlines(p, content.children)
+        self.sect_pr.addprevious(tbl)
         self.paragraph("Table Spacer")   # keeps two tables from merging into one
 
-    def column_widths(self, node: b.Table) -> list[Emu]:
+    def column_widths(self, node: b.Table) -> list[int]:
+        """Column widths in twentieths of a point, as Word stores them."""
         frame = frame_width(self.theme)
         shares = column_shares(node, frame, self.theme.table_size)
-        return [Emu(int(share * frame * 12700)) for share in shares]
+        return [int(share * frame * 20) for share in shares]
 
     def render_callout(self, node: b.Callout) -> None:
         for child in node.children:
@@ -227,64 +248,93 @@ class DocxRenderer(Renderer):
         for node in nodes:
             self.dispatch(node, paragraph, styles)
 
-    def add_text(self, paragraph, text: str, styles: tuple = (), char_style: str | None = None):
-        """Add ``text`` as runs; East Asian runs also name the CJK face."""
+    def add_text(self, parent, text: str, styles: tuple = (), char_style: str | None = None):
+        """Add ``text`` to a paragraph (or link) as runs; East Asian runs also name the
+        CJK face.  Text is element text, so lxml escapes it: nothing is parsed."""
+        char_style = char_style or ("Hyperlink" if "link" in styles else
+                                    EMPHASIS_STYLES.get(frozenset(styles)))
         for east_asian, chunk in _script_runs(text):
-            r = paragraph._p.add_r()
-            char_style = char_style or EMPHASIS_STYLES.get(frozenset(styles))
-            if char_style:
-                r.style = self.style_ids[char_style]
-            if east_asian:
-                _east_asian(r)
-            if "\t" in chunk:
-                Run(r, paragraph).text = chunk   # python-docx writes tabs as <w:tab/>
-            else:
-                r.add_t(chunk)   # validated text holds no tabs or line breaks
-        return paragraph
+            r = SubElement(parent, W_R)
+            if char_style or east_asian:
+                properties = SubElement(r, W_RPR)   # w:rStyle comes before w:rFonts
+                if char_style:
+                    SubElement(properties, W_RSTYLE, {W_VAL: self.style_ids[char_style]})
+                if east_asian:
+                    SubElement(properties, W_RFONTS, {W_EAST_ASIA: CJK_FAMILY,
+                                                      W_HINT: "eastAsia"})
+            for index, piece in enumerate(chunk.split("\t")):
+                if index:
+                    SubElement(r, W_TAB)
+                if piece:
+                    _add_t(r, piece)
+        return parent
 
-    def render_text(self, node: b.Text, paragraph, styles: tuple = ()) -> None:
-        self.add_text(paragraph, node.text, styles)
+    def render_text(self, node: b.Text, parent, styles: tuple = ()) -> None:
+        self.add_text(parent, node.text, styles)
 
-    def render_line_break(self, node: b.LineBreak, paragraph, styles: tuple = ()) -> None:
-        Run(paragraph._p.add_r(), paragraph).add_break()
+    def render_line_break(self, node: b.LineBreak, parent, styles: tuple = ()) -> None:
+        SubElement(SubElement(parent, W_R), W_BR)
 
-    def render_code(self, node: b.Code, paragraph, styles: tuple = ()) -> None:
-        self.add_text(paragraph, node.text, styles)
+    def render_code(self, node: b.Code, parent, styles: tuple = ()) -> None:
+        self.add_text(parent, node.text, styles)
 
-    def render_strong(self, node: b.Strong, paragraph, styles: tuple = ()) -> None:
-        self.inlines(paragraph, node.children, styles + ("strong",))
+    def render_strong(self, node: b.Strong, parent, styles: tuple = ()) -> None:
+        self.inlines(parent, node.children, styles + ("strong",))
 
-    def render_emph(self, node: b.Emph, paragraph, styles: tuple = ()) -> None:
-        self.inlines(paragraph, node.children, styles + ("emph",))
+    def render_emph(self, node: b.Emph, parent, styles: tuple = ()) -> None:
+        self.inlines(parent, node.children, styles + ("emph",))
 
-    def render_status(self, node: b.Status, paragraph, styles: tuple = ()) -> None:
+    def render_status(self, node: b.Status, parent, styles: tuple = ()) -> None:
         style = status_style_name(node.value) if node.value in self.statuses else "Strong"
-        self.add_text(paragraph, node.value, (), style)
+        self.add_text(parent, node.value, (), style)
 
-    def render_link(self, node: b.Link, paragraph, styles: tuple = ()) -> None:
-        rel = paragraph.part.relate_to(node.url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-        link = parse_xml(f'<w:hyperlink {nsdecls("w", "r")} r:id="{rel}"/>')
-        paragraph._p.append(link)
-        for child in node.children:
-            start = len(paragraph.runs)
-            self.dispatch(child, paragraph, styles)
-            for run in paragraph.runs[start:]:
-                run._r.style = self.style_ids["Hyperlink"]
-                link.append(run._r)
+    def render_link(self, node: b.Link, parent, styles: tuple = ()) -> None:
+        rel = self.doc.part.relate_to(node.url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        link = SubElement(parent, W_HYPERLINK, {R_ID: rel})
+        self.inlines(link, node.children, styles + ("link",))
 
 
-def fixed_zip(data: bytes, edition: dt.date | None) -> bytes:
-    """The same archive with every entry dated the edition date: same data, same bytes."""
-    day = edition or dt.date(2000, 1, 1)
-    stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=stamp)
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            target.writestr(info, source.read(entry))
-    return out.getvalue()
+def package_bytes(document, edition: dt.date | None) -> bytes:
+    """The document as a .docx archive whose entries are all dated the edition date:
+    same data, same bytes.  python-docx's package writer, into a fixed-date zip."""
+    package = document.part.package
+    for part in package.parts:
+        part.before_marshal()
+    writer = _FixedDateZip(edition or dt.date(2000, 1, 1))
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    return writer.close()
+
+
+class _FixedDateZip:
+    """The physical-package writer python-docx's ``PackageWriter`` writes to."""
+
+    def __init__(self, day: dt.date):
+        self.stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+        self.buffer = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED)
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        info = zipfile.ZipInfo(pack_uri.membername, date_time=self.stamp)
+        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+        self.zip.writestr(info, blob)
+
+    def close(self) -> bytes:
+        self.zip.close()
+        return self.buffer.getvalue()
+
+
+def _styled_p(p, style_id: str):
+    SubElement(SubElement(p, W_PPR), W_PSTYLE, {W_VAL: style_id})
+    return p
+
+
+def _add_t(r, text: str) -> None:
+    t = SubElement(r, W_T)
+    t.text = text
+    if text != text.strip():
+        t.set(XML_SPACE, "preserve")
 
 
 def _furniture_room(texts: dict, theme) -> int:
@@ -309,24 +359,13 @@ def _script_runs(text: str) -> list[tuple[bool, str]]:
     return out
 
 
-def _east_asian(r) -> None:
-    rfonts = r.get_or_add_rPr().get_or_add_rFonts()   # placed after w:rStyle, as required
-    rfonts.set(qn("w:eastAsia"), CJK_FAMILY)
-    rfonts.set(qn("w:hint"), "eastAsia")
-
-
 def _field(instruction: str):
     return parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} ">'
                      f'<w:r><w:t>1</w:t></w:r></w:fldSimple>')
 
 
-def _mark_header_row(row) -> None:
-    """Word repeats a row marked tblHeader at the top of every page the table spans."""
-    tr_pr = row._tr.get_or_add_trPr()
-    tr_pr.append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
-
-
-def _set_numbering(paragraph, num_id: int, level: int) -> None:
-    ppr = paragraph._p.get_or_add_pPr()
-    ppr.append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/>'
-                         f'<w:numId w:val="{num_id}"/></w:numPr>'))
+def _set_numbering(p, num_id: int, level: int) -> None:
+    """Number a list paragraph; w:numPr follows w:pStyle, the only other child."""
+    numbering = SubElement(p.find(W_PPR), W_NUMPR)
+    SubElement(numbering, W_ILVL, {W_VAL: str(level)})
+    SubElement(numbering, W_NUMID, {W_VAL: str(num_id)})

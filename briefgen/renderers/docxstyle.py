@@ -10,6 +10,7 @@ character style per declared status.
 
 from __future__ import annotations
 
+import copy
 import io
 from functools import lru_cache
 
@@ -70,10 +71,17 @@ def _styled_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
 
 def new_document(theme: Theme, statuses: dict[str, str]):
     """A fresh document with the theme's styles; returns it and its style ids by name."""
+    document, ids = _pristine(theme, tuple(statuses.items()))
+    return copy.deepcopy(document), dict(ids)   # a copy: cheaper than reading the zip again
+
+
+@lru_cache(maxsize=16)
+def _pristine(theme: Theme, statuses: tuple[tuple[str, str], ...]):
+    """The styled template, opened, with one character style per declared status."""
     template, ids = _styled_template(theme)
     document = docx.Document(io.BytesIO(template))
     ids = dict(ids)
-    for number, (value, hex_colour) in enumerate(statuses.items(), start=1):
+    for number, (value, hex_colour) in enumerate(statuses, start=1):
         style = document.styles.add_style(status_style_name(value), CHARACTER)
         style.style_id = f"BriefStatus{number}"   # names like "On track"/"Ontrack" stay apart
         style.base_style = document.styles["Default Paragraph Font"]
