@@ -11,6 +11,8 @@ times.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +64,27 @@ def file_hash(path: str) -> str:
         return "missing"
 
 
+@lru_cache(maxsize=None)
+def font_file_hash(path: str) -> str:
+    """The hash of a font file, kept in the user's cache under the file's path, size,
+    inode and change times, as git's index does: fonts are large, installed by the
+    system and hashed by every build."""
+    from . import cache
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    entry = cache.key("file-hash", os.path.realpath(path), *map(str, (
+        stat.st_size, stat.st_ino, stat.st_dev, stat.st_mtime_ns, stat.st_ctime_ns)))
+    stored = cache.get("file-hash", entry)
+    if stored is not None:
+        return stored.decode()
+    value = file_hash(path)
+    cache.put("file-hash", entry, value.encode())
+    return value
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """briefgen's own code, templates and themes, and the renderers' versions."""
@@ -98,18 +121,35 @@ def templates_fingerprint(paths: tuple[str, ...], name: str) -> str:
             seen[current] = "missing"
             continue
         seen[current] = _digest(filename or current, source)
-        pending.extend(n for n in meta.find_referenced_templates(env.parse(source)) if n)
+        pending.extend(_referenced(env, source))
     return _digest(*(f"{n}:{h}" for n, h in sorted(seen.items())))
+
+
+def _referenced(env, source: str) -> list[str]:
+    """The templates a source extends, includes or imports by name; kept in the user's
+    cache by content, since finding them means parsing the template."""
+    from . import cache
+
+    entry = cache.key("template-refs", source)
+    stored = cache.get("template-refs", entry)
+    if stored is not None:
+        return json.loads(stored)
+    try:
+        names = [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+    except jinja2.TemplateSyntaxError:
+        return []   # the template check reports it, at its line
+    cache.put("template-refs", entry, json.dumps(names).encode())
+    return names
 
 
 @lru_cache(maxsize=16)
 def theme_fingerprint(theme: Theme) -> str:
     """The theme file, its logo and reference document, and the font files it sets text in."""
     files = [theme.source, theme.logo, theme.reference_docx]
-    for family in (*theme.families, *fonts.FALLBACKS):
-        for style in fonts.STYLES:
-            files.append(_font_path(fonts.FAMILIES.get(family, {}).get(style)))
-    return _digest(*(file_hash(str(f)) if f else "-" for f in files))
+    font_files = [_font_path(fonts.FAMILIES.get(family, {}).get(style))
+                  for family in (*theme.families, *fonts.FALLBACKS) for style in fonts.STYLES]
+    return _digest(*(file_hash(str(f)) if f else "-" for f in files),
+                   *(font_file_hash(f) if f else "-" for f in font_files))
 
 
 def _font_path(file_name: str | None) -> str | None:

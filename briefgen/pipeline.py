@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import blocks, fonts, markup, templatecheck, templating
+from . import blocks, cache, fonts, markup, templatecheck, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
@@ -91,7 +91,16 @@ def check_templates(settings: Settings, audience: Audience) -> None:
 
 @lru_cache(maxsize=64)
 def _checked(paths: tuple, template: str, labels: frozenset) -> None:
+    """Templates that passed are remembered by content in the user's cache: the check
+    reads them all as typed syntax trees, a fixed cost of every fresh process."""
+    from .fingerprint import templates_fingerprint
+
+    entry = cache.key("template-check", templates_fingerprint(paths, template),
+                      repr(sorted(labels)))
+    if cache.get("template-check", entry) == b"passed":
+        return
     templatecheck.check_templates(templating.environment(paths), template, context_types(labels))
+    cache.put("template-check", entry, b"passed")
 
 
 def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),

@@ -108,10 +108,20 @@ def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join)
     env.globals.pop("lipsum", None)   # placeholder text has no place in a brief, nor its cost
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates in the user's cache, in a folder per version of briefgen's code
+    (Jinja itself keys each entry by the template's source and the Python version)."""
+    from . import cache
+
+    folder = cache.folder("jinja")
+    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
 def search_path(project_templates: Path | None) -> tuple[str, ...]:

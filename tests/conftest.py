@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,20 @@ from briefgen.build import Project, build
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
 AUDIENCES = ("executive", "analytical", "public")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory) -> Path:
+    """The tests' own user cache (never the developer's), shared by the whole session so
+    that both its misses and its hits are exercised; command-line runs inherit it."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    previous = os.environ.get("BRIEFGEN_CACHE_DIR")
+    os.environ["BRIEFGEN_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("BRIEFGEN_CACHE_DIR", None)
+    else:
+        os.environ["BRIEFGEN_CACHE_DIR"] = previous
 
 
 @pytest.fixture(scope="session")

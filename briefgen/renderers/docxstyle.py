@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 from functools import lru_cache
 
 import docx
@@ -21,7 +22,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt, RGBColor
 from docx.styles import BabelFish
 
-from .. import fonts
+from .. import cache, fonts
 from ..theme import Theme
 from . import reference
 
@@ -55,10 +56,27 @@ UNUSED_PARTS = ("/stylesWithEffects", "/customXml", "/webSettings", "/thumbnail"
 
 @lru_cache(maxsize=8)
 def _styled_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
-    """The template with the theme's styles, and its style ids by name; once per theme.
+    """The template with the theme's styles, and its style ids by name; once per theme,
+    and kept in the user's cache (it depends only on the theme and briefgen's code)."""
+    entry = cache.key("docx-template", repr(theme), *map(_file_hash, (theme.logo,
+                                                                      theme.reference_docx)))
+    stored = cache.get("docx-template", entry)
+    if stored is not None:
+        ids, _, template = stored.partition(b"\n")
+        return template, json.loads(ids)
+    template, ids = _build_template(theme)
+    cache.put("docx-template", entry, json.dumps(ids).encode() + b"\n" + template)
+    return template, ids
 
-    With a reference document, its styles and section win and ours fill the gaps.
-    """
+
+def _file_hash(path) -> str:
+    from ..fingerprint import file_hash
+
+    return file_hash(str(path)) if path is not None else "-"
+
+
+def _build_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
+    """With a reference document, its styles and section win and ours fill the gaps."""
     document = docx.Document(io.BytesIO(_default_template()))
     apply_styles(document, theme)
     _prune(document)

@@ -1,0 +1,89 @@
+"""A per-user cache of work that depends only on content.
+
+What is kept: the styled DOCX template of each theme, the verdict of the template
+check, Jinja's compiled templates, the glyph coverage of each font file, and the
+hashes of font files.  These are the fixed costs of a fresh process; a scheduled
+build that starts a new process every morning pays them once, not every time.
+
+Every key is a content hash that includes briefgen's own code fingerprint, so an
+entry can never be stale: a changed input is a different key.  Each entry carries
+the SHA-256 of its bytes and a damaged one is ignored.  The cache only speeds
+things up: when it cannot be read or written, the work is done again and the
+outputs are byte-identical either way.
+
+Location: ``$BRIEFGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefgen``, else
+``~/.cache/briefgen``.  ``BRIEFGEN_CACHE_DIR=off`` turns it off.  Like any folder
+of compiled code, it must be writable only by the user who runs briefgen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+OFF = ("off", "none", "0", "false")
+
+
+def directory() -> Path | None:
+    """The cache folder, or None when the cache is off."""
+    chosen = os.environ.get("BRIEFGEN_CACHE_DIR")
+    if chosen is not None:
+        return None if chosen.strip().lower() in (*OFF, "") else Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "briefgen"
+
+
+def key(*parts: str) -> str:
+    """A key from the parts an entry depends on (with briefgen's code among them)."""
+    from .fingerprint import code_fingerprint
+
+    hasher = hashlib.sha256()
+    for part in (code_fingerprint(), *parts):
+        hasher.update(part.encode("utf-8"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def _entry(kind: str, entry_key: str) -> Path | None:
+    folder = directory()
+    return None if folder is None else folder / kind / entry_key[:2] / entry_key
+
+
+def get(kind: str, entry_key: str) -> bytes | None:
+    """The bytes stored under ``kind``/``entry_key``, or None (missing, damaged or off)."""
+    path = _entry(kind, entry_key)
+    try:
+        stored = path.read_bytes() if path is not None else b""
+    except OSError:
+        return None
+    digest, data = stored[:32], stored[32:]
+    return data if len(digest) == 32 and hashlib.sha256(data).digest() == digest else None
+
+
+def put(kind: str, entry_key: str, data: bytes) -> None:
+    """Store ``data`` atomically; a cache that cannot be written is silently skipped."""
+    path = _entry(kind, entry_key)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(hashlib.sha256(data).digest() + data)
+        os.replace(temporary, path)
+    except OSError:
+        return
+
+
+def folder(kind: str) -> Path | None:
+    """A folder of the cache for a library that keeps its own files (Jinja's bytecode)."""
+    path = _entry(kind, key("folder"))
+    if path is None:
+        return None
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return path

@@ -1,0 +1,130 @@
+"""The user cache: it only ever speeds things up, never changes an output or hides an error."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from briefgen import cache, fingerprint, fonts, pipeline, templating
+from briefgen.build import Project, build
+
+from .conftest import ROOT, run_cli
+
+OUTPUTS = ("executive", "analytical", "public")
+
+
+def fresh_process_state() -> None:
+    """Forget what this process computed, as a new process would."""
+    for cached in (fingerprint.file_hash, fingerprint.font_file_hash,
+                   fingerprint.templates_fingerprint, templating.environment,
+                   pipeline._checked):
+        cached.cache_clear()
+    fonts._COVERAGE.clear()
+    fonts.family_coverage.cache_clear()
+    fonts._drawable.cache_clear()
+    from briefgen.renderers import docxstyle
+
+    docxstyle._styled_template.cache_clear()
+    docxstyle._pristine.cache_clear()
+
+
+def seed_project(root: Path) -> Path:
+    shutil.copytree(ROOT / "data", root / "data")
+    return root
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.rglob("*.*")) if p.suffix in
+            (".docx", ".pdf")}
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(folder))
+    fresh_process_state()
+    yield folder
+    fresh_process_state()
+
+
+def test_outputs_are_byte_identical_with_the_cache_off_empty_and_full(tmp_path, cache_dir,
+                                                                       monkeypatch):
+    project = seed_project(tmp_path / "project")
+    results = {}
+    for run, setting in (("off", "off"), ("empty", str(cache_dir)), ("full", str(cache_dir))):
+        monkeypatch.setenv("BRIEFGEN_CACHE_DIR", setting)
+        fresh_process_state()
+        report = build(Project.at(project, project / f"out-{run}"))
+        assert report.ok and len(report.written) == 6
+        results[run] = outputs(project / f"out-{run}")
+    assert len(results["off"]) == 6
+    assert results["off"] == results["empty"] == results["full"]
+    kinds = {p.name for p in cache_dir.iterdir()}
+    assert {"docx-template", "template-check", "template-refs", "font-coverage", "file-hash",
+            "jinja"} <= kinds
+
+
+def test_the_cache_off_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    fresh_process_state()
+    project = seed_project(tmp_path / "project")
+    assert build(Project.at(project)).ok
+    assert cache.directory() is None
+    assert not (tmp_path / "xdg").exists() and not (tmp_path / "home").exists()
+
+
+def test_the_default_location_follows_xdg_cache_home(tmp_path, monkeypatch):
+    monkeypatch.delenv("BRIEFGEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.directory() == tmp_path / "xdg" / "briefgen"
+
+
+def test_a_damaged_entry_is_ignored_and_rewritten(cache_dir):
+    cache.put("kind", "ab" * 32, b"payload")
+    [entry] = (cache_dir / "kind").rglob("abab*")
+    assert cache.get("kind", "ab" * 32) == b"payload"
+    entry.write_bytes(entry.read_bytes()[:-1] + b"X")
+    assert cache.get("kind", "ab" * 32) is None
+    entry.write_bytes(b"short")
+    assert cache.get("kind", "ab" * 32) is None
+    cache.put("kind", "ab" * 32, b"payload")
+    assert cache.get("kind", "ab" * 32) == b"payload"
+
+
+def test_damaged_entries_everywhere_still_give_the_same_outputs(tmp_path, cache_dir):
+    project = seed_project(tmp_path / "project")
+    assert build(Project.at(project, project / "first")).ok
+    for entry in cache_dir.rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"\0" * 40 + entry.read_bytes()[40:])
+    fresh_process_state()
+    assert build(Project.at(project, project / "second")).ok
+    assert outputs(project / "first") == outputs(project / "second")
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(blocker))
+    fresh_process_state()
+    project = seed_project(tmp_path / "project")
+    result = run_cli("build", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert len(list((project / "out").rglob("*.pdf"))) == 3
+
+
+def test_a_template_that_passed_the_check_is_checked_again_once_it_changes(tmp_path,
+                                                                           cache_dir):
+    project = seed_project(tmp_path / "project")
+    assert run_cli("build", "--audience", "public", cwd=project).returncode == 0
+    (project / "templates").mkdir()
+    (project / "templates" / "public.md.j2").write_text(
+        '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\n'
+        "{{ brief.no_such_field }}\n{% endblock %}\n", encoding="utf-8")
+    result = run_cli("build", "--audience", "public", cwd=project)
+    assert result.returncode == 1
+    assert "public.md.j2:3" in result.stderr and "no_such_field" in result.stderr
