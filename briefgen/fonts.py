@@ -14,7 +14,10 @@ naming it, never a silent box.
 from __future__ import annotations
 
 import os
-import re
+import sys
+from array import array
+from bisect import bisect_right
+from itertools import groupby
 from functools import lru_cache
 from pathlib import Path
 
@@ -120,29 +123,55 @@ def registered(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=None)
 def coverage(name: str) -> frozenset:
     """The characters a face has glyphs for."""
+    family, style = _split(name)
+    if family not in FAMILIES:
+        registered(name)   # the error naming the unknown family
+    file_name = FAMILIES[family][style]
+    if file_name not in _COVERAGE:
+        _COVERAGE[file_name] = _file_coverage(file_name, name)
+    return _COVERAGE[file_name]
+
+
+_COVERAGE: dict[str, frozenset] = {}   # by font file: the styles of a .ttc share one
+
+
+def _file_coverage(file_name: str, name: str) -> frozenset:
+    """The characters of one font file, kept in the user's cache by the file's hash:
+    checking a brief's glyphs then parses no font, and rendering parses only the faces
+    it sets text in."""
+    from . import cache
+    from .fingerprint import font_file_hash
+
+    entry = cache.key("font-coverage", font_file_hash(str(find(file_name))), sys.byteorder)
+    stored = cache.get("font-coverage", entry)
+    if stored is not None:
+        return frozenset(map(chr, array("I", stored)))
     from reportlab.pdfbase import pdfmetrics
 
-    font = pdfmetrics.getFont(registered(name))
-    return frozenset(map(chr, font.face.charToGlyph))
+    characters = array("I", sorted(pdfmetrics.getFont(registered(name)).face.charToGlyph))
+    cache.put("font-coverage", entry, characters.tobytes())
+    return frozenset(map(chr, characters))
 
 
 @lru_cache(maxsize=None)
 def family_coverage(family: str) -> frozenset:
     """The characters every face of a family has: text in it may be bold or italic."""
-    faces = {registered(family + SUFFIXES[style]) for style in STYLES}
-    return frozenset.intersection(*(coverage(face) for face in faces))
+    return frozenset.intersection(*(coverage(family + SUFFIXES[style]) for style in STYLES))
 
 
 @lru_cache(maxsize=None)
 def register_family(family: str) -> str:
-    """Register a family's four faces so <b> and <i> pick the right files."""
+    """Tell ReportLab the names of a family's four faces (each face is parsed only
+    when text is set in it)."""
     from reportlab.lib.fonts import addMapping
 
+    files = FAMILIES[family]
     for style in STYLES:
-        addMapping(family, "bold" in style, "italic" in style, registered(family + SUFFIXES[style]))
+        same = style != "regular" and files[style] == files["regular"]
+        addMapping(family, "bold" in style, "italic" in style,
+                   family if same else family + SUFFIXES[style])
     return family
 
 
@@ -190,11 +219,20 @@ def missing_glyphs(text: str, families: tuple[str, ...]) -> list[str]:
 
 EAST_ASIAN_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF),
                      (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
-_CLASS = "".join(f"{chr(low)}-{chr(high)}" for low, high in EAST_ASIAN_RANGES)
-EAST_ASIAN = re.compile(f"[{_CLASS}]")
-EAST_ASIAN_RUN = re.compile(f"([{_CLASS}]+)")
+_STARTS = tuple(low for low, _ in EAST_ASIAN_RANGES)
 
 
 def is_east_asian(char: str) -> bool:
     """Whether Word should set ``char`` in the East Asian font slot."""
-    return EAST_ASIAN.match(char) is not None
+    code = ord(char)
+    index = bisect_right(_STARTS, code) - 1
+    return index >= 0 and code <= EAST_ASIAN_RANGES[index][1]
+
+
+def script_runs(text: str) -> list[tuple[bool, str]]:
+    """(is East Asian, text) runs of ``text``; most text has none and stays one run.
+    (A range check, not a regular expression: compiling one over these ranges costs
+    every process 10 ms.)"""
+    if text.isascii():
+        return [(False, text)]
+    return [(east_asian, "".join(chars)) for east_asian, chars in groupby(text, is_east_asian)]

@@ -253,7 +253,7 @@ class DocxRenderer(Renderer):
         CJK face.  Text is element text, so lxml escapes it: nothing is parsed."""
         char_style = char_style or ("Hyperlink" if "link" in styles else
                                     EMPHASIS_STYLES.get(frozenset(styles)))
-        for east_asian, chunk in _script_runs(text):
+        for east_asian, chunk in fonts.script_runs(text):
             r = SubElement(parent, W_R)
             if char_style or east_asian:
                 properties = SubElement(r, W_RPR)   # w:rStyle comes before w:rFonts
@@ -346,17 +346,6 @@ def _furniture_room(texts: dict, theme) -> int:
 
 def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
-
-
-def _script_runs(text: str) -> list[tuple[bool, str]]:
-    """(is East Asian, text) runs; most text has none and stays one run."""
-    if not fonts.EAST_ASIAN.search(text):
-        return [(False, text)]
-    out: list[tuple[bool, str]] = []
-    for part in fonts.EAST_ASIAN_RUN.split(text):
-        if part:
-            out.append((bool(fonts.EAST_ASIAN.match(part)), part))
-    return out
 
 
 def _field(instruction: str):

@@ -21,9 +21,11 @@ def colour(hex_value: str) -> colors.Color:
 @lru_cache(maxsize=8)
 def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
     """Every paragraph style a brief uses, by name."""
-    body, sans = fonts.register_family(theme.body_font), fonts.register_family(theme.heading_font)
-    table = fonts.register_family(theme.table_font)
-    bold, italic = fonts.SUFFIXES["bold"], fonts.SUFFIXES["italic"]
+    body, sans, table = (fonts.face_name(f) for f in (theme.body_font, theme.heading_font,
+                                                      theme.table_font))
+    body_italic = fonts.face_name(theme.body_font, italic=True)
+    sans_bold, table_bold = (fonts.face_name(f, bold=True)
+                             for f in (theme.heading_font, theme.table_font))
     lead = theme.leading_ratio
     text, muted, accent = colour(theme.text_colour), colour(theme.muted_colour), \
         colour(theme.heading_colour)
@@ -32,18 +34,18 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
                           allowWidows=0, allowOrphans=0)
     styles = {
         "Body": base,
-        "Title": ParagraphStyle("Title", base, fontName=sans + bold, fontSize=theme.title_size,
+        "Title": ParagraphStyle("Title", base, fontName=sans_bold, fontSize=theme.title_size,
                                 leading=theme.title_size * 1.18, textColor=accent, spaceAfter=6),
-        "Subtitle": ParagraphStyle("Subtitle", base, fontName=body + italic, fontSize=13,
+        "Subtitle": ParagraphStyle("Subtitle", base, fontName=body_italic, fontSize=13,
                                    leading=17, textColor=muted, spaceAfter=10),
-        "Organisation": ParagraphStyle("Organisation", base, fontName=sans + bold, fontSize=8.5,
+        "Organisation": ParagraphStyle("Organisation", base, fontName=sans_bold, fontSize=8.5,
                                        leading=11, textColor=accent, spaceAfter=10),
         "Meta": ParagraphStyle("Meta", base, fontName=sans, fontSize=8.5, leading=12,
                                textColor=muted, spaceAfter=2),
-        "Caption": ParagraphStyle("Caption", base, fontName=sans + bold, fontSize=8.5,
+        "Caption": ParagraphStyle("Caption", base, fontName=sans_bold, fontSize=8.5,
                                   leading=11, textColor=accent, spaceBefore=6, spaceAfter=4,
                                   keepWithNext=1),
-        "TableHeader": ParagraphStyle("TableHeader", base, fontName=table + bold,
+        "TableHeader": ParagraphStyle("TableHeader", base, fontName=table_bold,
                                       fontSize=theme.table_size,
                                       leading=theme.table_size * 1.3,
                                       textColor=colour(theme.table_header_text), spaceAfter=0),
@@ -58,7 +60,7 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
             bulletFontName=body, bulletFontSize=theme.body_size, spaceAfter=3)
     for level, size in enumerate(theme.heading_sizes, start=1):
         styles[f"Heading{level}"] = ParagraphStyle(
-            f"Heading{level}", base, fontName=sans + bold, fontSize=size,
+            f"Heading{level}", base, fontName=sans_bold, fontSize=size,
             leading=size * 1.25, textColor=accent, spaceBefore=14 if level == 1 else 10,
             spaceAfter=5, keepWithNext=1)
     return styles
