@@ -179,6 +179,34 @@ def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
     assert documents(serial / "out") == documents(parallel / "out")
 
 
+def test_a_lone_brief_shares_its_formats_with_a_helper_and_writes_the_same_bytes(tmp_path):
+    serial, shared = make_project(tmp_path / "serial"), make_project(tmp_path / "shared")
+    build(Project.at(serial), jobs=1)
+    report = build(Project.at(shared), jobs=2)
+    assert report.ok and len(report.written) == 6
+    assert documents(serial / "out") == documents(shared / "out")
+    manifests = [json.loads((root / "out" / ".briefgen-manifest.json").read_text("utf-8"))
+                 for root in (serial, shared)]
+    assert manifests[0] == manifests[1]
+
+
+def test_a_format_failing_in_a_helper_fails_its_brief_as_it_would_alone(tmp_path):
+    """A cell too tall for a PDF page: only the PDF (rendered by the helper) fails, and
+    the brief writes nothing, with the message a serial build gives."""
+    failures = {}
+    for jobs in (1, 2):
+        root = make_project(tmp_path / f"jobs-{jobs}")
+        edit(root / "data" / f"{SEED}.yaml", "[Missile Technology Transfer,",
+             "[" + "word " * 5000 + ",")
+        report = build(Project.at(root), jobs=jobs)
+        assert not report.ok and report.written == []
+        assert not list((root / "out").rglob("*.docx"))
+        failures[jobs] = [str(p).replace(str(root), "ROOT") for f in report.failures
+                          for p in f.problems]
+    assert failures[1] == failures[2]
+    assert "taller than a page" in failures[2][0]
+
+
 def test_a_new_edition_archives_the_previous_and_shows_what_changed(tmp_path):
     root = make_project(tmp_path)
     build(Project.at(root))

@@ -74,3 +74,17 @@ def test_every_renderer_has_a_method_for_every_node_type(fmt):
     missing = [node.__name__ for node in (*b.BLOCK_TYPES, *b.INLINE_TYPES)
                if not callable(getattr(renderer, method_name(node), None))]
     assert missing == []
+
+
+@pytest.mark.parametrize("fmt", ["docx", "pdf"])
+def test_a_builtin_format_names_its_extension_without_importing_its_renderer(fmt):
+    import subprocess
+    import sys
+
+    probe = (f"import sys\nfrom briefgen.renderers import extension_for, renderer_for\n"
+             f"print(extension_for({fmt!r}), 'reportlab' in sys.modules, 'docx' in sys.modules)\n"
+             f"print(renderer_for({fmt!r}).extension)")
+    lines = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                           text=True).stdout.split("\n")
+    assert lines[0] == f".{fmt} False False"
+    assert lines[1] == f".{fmt}"

@@ -35,6 +35,16 @@ def renderer_for(fmt: str) -> type["Renderer"]:
                          f"{', '.join(formats())}") from None
 
 
+def extension_for(fmt: str) -> str:
+    """The file extension of a format, without importing a built-in renderer (a built-in
+    format's extension is its name)."""
+    if fmt in RENDERERS:
+        return RENDERERS[fmt].extension
+    if fmt in BUILTIN:
+        return f".{fmt}"
+    return renderer_for(fmt).extension   # the error naming the formats
+
+
 def formats() -> tuple[str, ...]:
     return tuple(sorted({*BUILTIN, *RENDERERS}))
 
@@ -56,6 +66,10 @@ class Renderer:
 
     def render(self, document: Document) -> bytes:
         raise NotImplementedError
+
+    @classmethod
+    def prepare(cls, theme: Theme) -> None:
+        """Do ahead what every document in ``theme`` needs (fonts, styles); optional."""
 
     def dispatch(self, node, *args):
         method = getattr(self, method_name(type(node)), None)

@@ -57,6 +57,10 @@ class DocxRenderer(Renderer):
     format = "docx"
     extension = ".docx"
 
+    @classmethod
+    def prepare(cls, theme) -> None:
+        new_document(theme, {})   # the styled template, once per theme
+
     def render(self, document: b.Document) -> bytes:
         self.doc, self.style_ids = new_document(self.theme, document.status_colours)
         self.statuses = set(document.status_colours)

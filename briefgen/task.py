@@ -1,0 +1,301 @@
+"""One brief: load it, render its outdated outputs in memory, then write them.
+
+A brief's formats may be rendered in helper processes (``build --jobs`` with fewer
+briefs than workers); everything is written here, in the process that holds the
+output folder's lock: each file atomically, the previous edition archived first,
+and the brief's manifest record returned to the build, which writes the manifest
+last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from . import editions, pipeline
+from .errors import BriefgenError, Location, Problem, RenderError
+from .limits import time_limit
+from .load import LoadedBrief, load_brief
+from .manifest import BriefRecord, OutputRecord
+from .renderers import extension_for, renderer_for
+
+
+@dataclass
+class Output:
+    path: Path
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Task:
+    """One brief file and the outputs it should have, with their input keys."""
+
+    path: Path
+    name: str
+    data_hash: str
+    keys: dict                       # "audience/format" -> key
+    previous: BriefRecord | None
+    force: bool = False
+
+
+@dataclass
+class BriefResult:
+    task: Task
+    record: BriefRecord | None = None
+    written: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+# ------------------------------------------------------------- one brief
+
+def build_task(project, task: Task, names, fmts, strict: bool, helpers=None) -> BriefResult:
+    """Load, render and write one brief's outdated outputs; problems are returned, not raised.
+
+    ``helpers``: a process pool that renders the formats after the first meanwhile."""
+    result = BriefResult(task)
+    try:
+        loaded = _load(task.path, project.settings)
+        result.warnings.extend(stale_reviews(review_items(loaded)))
+        rendered = _render_shared(loaded, project, task, names, fmts, result.warnings, helpers)
+        if strict and result.warnings:
+            raise BriefgenError(result.warnings)
+        _archive_previous(project.out, task.previous, loaded)
+        for slot, (path, data, seconds) in rendered.items():
+            write_atomic(path, data)
+            result.written.append(Output(path, seconds))
+        write_atomic(editions.snapshot_path(project.out, loaded.brief.id),
+                     task.path.read_bytes())
+        result.record = _record(project.out, task, loaded, rendered)
+    except BriefgenError as error:
+        result.problems = error.relocated(str(task.path)).problems
+    return result
+
+
+def build_elsewhere(root: str, out: str, task: Task, names, fmts, strict: bool) -> BriefResult:
+    """``build_task`` in a worker process, which knows the project by its folders."""
+    return build_task(_project(root, out), task, names, fmts, strict)
+
+
+def render_elsewhere(root: str, out: str, task: Task, names, fmts) -> tuple[dict, list, list]:
+    """Some formats of one brief in a helper process: (rendered, warnings, problems)."""
+    project, warnings = _project(root, out), []
+    try:
+        loaded = _load(task.path, project.settings)
+        return _render(loaded, project, task, names, fmts, warnings), warnings, []
+    except BriefgenError as error:
+        return {}, [], error.relocated(str(task.path)).problems
+
+
+def prepare_elsewhere(root: str, out: str, names, fmts) -> None:
+    """Ready a worker for ``fmts``: import their renderers, read the fonts and build the
+    styles of each audience's theme (errors wait for the render that meets them)."""
+    project = _project(root, out)
+    for fmt in fmts:
+        for name in names:
+            try:
+                renderer_for(fmt).prepare(project.settings.theme_for(
+                    project.settings.audience(name)))
+            except BriefgenError:
+                return
+
+
+@lru_cache(maxsize=4)
+def _project(root: str, out: str):
+    from .build import Project
+
+    return Project.at(root, out)
+
+
+def _load(path: Path, settings) -> LoadedBrief:
+    return load_brief(path, audiences=[a.name for a in settings.audiences],
+                      levels=settings.levels, limits=settings.limits)
+
+
+def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnings: list,
+                   helpers) -> dict:
+    """``_render``, with each format after the first sent to a helper process."""
+    if helpers is None or len(fmts) < 2:
+        return _render(loaded, project, task, names, fmts, warnings)
+    away = [helpers.submit(render_elsewhere, str(project.root), str(project.out), task, names,
+                           [fmt]) for fmt in fmts[1:]]
+    rendered = _render(loaded, project, task, names, fmts[:1], warnings)
+    for future in away:
+        more, more_warnings, problems = future.result()
+        if problems:
+            raise BriefgenError(problems)
+        rendered.update(more)
+        warnings.extend(more_warnings)
+    order = [f"{name}/{fmt}" for name in names for fmt in fmts]
+    return {slot: rendered[slot] for slot in order if slot in rendered}
+
+
+def _render(loaded: LoadedBrief, project, task: Task, names, fmts, warnings: list) -> dict:
+    """Every outdated output of one brief, rendered in memory: slot -> (path, bytes, seconds).
+
+    Each document, template to bytes, gets ``max_render_seconds`` in all: a format's
+    render has what the shared template stage left of it."""
+    settings, out = project.settings, project.out
+    previous = _previous_edition(out, loaded, settings, task.previous)
+    limit = settings.limits.max_render_seconds
+    rendered = {}
+    for name in names:
+        slots = [f for f in fmts if not _still_current(task, f"{name}/{f}", out)]
+        if not slots:
+            continue
+        audience = settings.audience(name)
+        theme = settings.theme_for(audience)
+        if any(renderer_for(fmt).embeds_fonts for fmt in slots):
+            pipeline.check_glyphs(loaded, theme)
+        started = time.perf_counter()
+        with time_limit(limit, f"{task.path} ({name})"):
+            document = pipeline.document_for(loaded, name, settings, previous)
+        shared = time.perf_counter() - started
+        for fmt in slots:
+            started = time.perf_counter()
+            renderer = renderer_for(fmt)(theme)
+            with time_limit(max(limit - shared, 0.001), f"{task.path} ({name}, {fmt})"):
+                data = renderer.render(document)
+            _check_size(data, name, fmt, settings.limits.max_output_bytes)
+            warnings.extend(_over_budget(loaded, audience, renderer.pages))
+            path = output_path(out, loaded.brief.id, name, fmt)
+            rendered[f"{name}/{fmt}"] = (path, data, shared + time.perf_counter() - started)
+    return rendered
+
+
+def _check_size(data: bytes, name: str, fmt: str, limit: int) -> None:
+    if len(data) > limit:
+        raise RenderError(f"the {name} {fmt} is {len(data)} bytes, more than the limit "
+                          f"of {limit} (limits: max_output_bytes)")
+
+
+def output_path(out: Path, brief_id: str, audience: str, fmt: str) -> Path:
+    return out / brief_id / f"{brief_id}-{audience}{extension_for(fmt)}"
+
+
+def _still_current(task: Task, slot: str, out: Path) -> bool:
+    """An output whose key and data are unchanged is not rendered again."""
+    record = task.previous
+    if task.force or record is None or record.data != task.data_hash or \
+            slot not in record.outputs:
+        return False
+    output = record.outputs[slot]
+    path = out / output.path
+    return output.key == task.keys[slot] and path.is_file() and \
+        path.stat().st_size == output.size
+
+
+def _previous_edition(out: Path, loaded: LoadedBrief, settings,
+                      record: BriefRecord | None) -> LoadedBrief | None:
+    """The data of the last edition: the outputs in place if this build starts a new
+    edition (they are archived once the new ones are rendered), else the newest archive."""
+    if record is not None and record.edition != loaded.brief.edition.isoformat():
+        snapshot = editions.snapshot_path(out, loaded.brief.id)
+    else:
+        snapshot = editions.previous_snapshot(out, loaded.brief.id, loaded.brief.edition)
+    if snapshot is None or not snapshot.is_file():
+        return None
+    try:
+        return load_brief(snapshot, audiences=[a.name for a in settings.audiences],
+                          levels=settings.levels, default_id=loaded.brief.id,
+                          limits=settings.limits)
+    except BriefgenError:
+        return None      # an old edition the current format no longer reads: no comparison
+
+
+def _archive_previous(out: Path, previous: BriefRecord | None, loaded: LoadedBrief) -> None:
+    if previous is not None and previous.edition != loaded.brief.edition.isoformat():
+        editions.archive(out, previous)
+
+
+def _record(out: Path, task: Task, loaded: LoadedBrief, rendered: dict) -> BriefRecord:
+    outputs = dict(task.previous.outputs) if task.previous and \
+        task.previous.data == task.data_hash else {}
+    outputs = {slot: record for slot, record in outputs.items() if slot in task.keys}
+    for slot, (path, data, _) in rendered.items():
+        outputs[slot] = OutputRecord(path.relative_to(out).as_posix(), task.keys[slot], len(data))
+    return BriefRecord(loaded.brief.id, task.data_hash, loaded.brief.edition.isoformat(),
+                       outputs, review_items(loaded))
+
+
+# --------------------------------------------------------------- warnings
+
+def review_items(loaded: LoadedBrief) -> list[list]:
+    """[review_by, file, line, column, field, label] of every point and table with a review
+    date."""
+    items = []
+    for s_index, section in enumerate(loaded.brief.sections):
+        base = ("sections", s_index)
+        for path, point in _point_paths(section.points, base + ("points",)):
+            if point.review_by:
+                items.append(_review(loaded, path, point.review_by, f"point '{_short(point)}'"))
+        for t_index, table in enumerate(section.tables):
+            if table.review_by:
+                items.append(_review(loaded, base + ("tables", t_index), table.review_by,
+                                     f"table '{table.caption}'"))
+    return items
+
+
+def _review(loaded: LoadedBrief, path: tuple, when: dt.date, label: str) -> list:
+    from .yamlsource import dotted
+
+    place = loaded.locate(path + ("review_by",))
+    return [when.isoformat(), place.file, place.line, place.column, dotted(path), label]
+
+
+def _point_paths(points, path: tuple):
+    for index, point in enumerate(points):
+        yield path + (index,), point
+        yield from _point_paths(point.points, path + (index, "points"))
+
+
+def _short(point) -> str:
+    text = point.text.plain()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def stale_reviews(reviews: list, today: dt.date | None = None) -> list[Problem]:
+    today = today or dt.date.today()
+    return [Problem(Location(file, line, column), field,
+                    f"the {label} was due for review by {when} and is stale")
+            for when, file, line, column, field, label in reviews
+            if dt.date.fromisoformat(when) < today]
+
+
+def _over_budget(loaded: LoadedBrief, audience, pages: int | None) -> list[Problem]:
+    """A warning when a PDF runs past its audience's length budget."""
+    if pages is None or audience.pages is None or pages <= audience.pages:
+        return []
+    over = pages - audience.pages
+    return [Problem(Location(str(loaded.path)), f"audience {audience.name}",
+                    f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
+                    f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
+
+
+# ------------------------------------------------------------------ files
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are for sharing
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
