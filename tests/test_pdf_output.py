@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pdfplumber
 import pypdf
@@ -11,7 +12,10 @@ import pytest
 import yaml
 from reportlab.lib.units import mm
 
-from briefgen.errors import GlyphError
+from briefgen.blocks import Caption
+from briefgen.errors import GlyphError, RenderError
+from briefgen.load import load_brief
+from briefgen.pipeline import document_for, render_document
 from briefgen.theme import DEFAULT_THEME
 from tests.conftest import AUDIENCES, minimal_brief, render_bytes
 from tests.test_docx_output import (CHINESE, CYRILLIC, SEED_ID, TRICKY, brief_with,
@@ -398,3 +402,70 @@ def test_a_character_the_table_font_has_renders_in_a_table_cell(write_brief):
     with pdf_of(write_brief(brief)) as pdf:
         table, = tables_on(pdf.pages[0])
     assert texts(table)[1][0] == "Cell \u02ce"
+
+
+# ------------------------------------------------- content taller than a page
+
+LOREM = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 300
+LOREM_OPENING = '"Lorem ipsum dolor sit amet, consectetur\u2026"'
+
+
+def with_second_table(row: int, column: int, text: str) -> dict:
+    """The minimal brief with a second table, of three columns and five rows, whose cell
+    at ``row`` and ``column`` (1-based; row 0 is the header) holds ``text``."""
+    brief = minimal_brief()
+    rows = [[f"Row {r} column {c}" for c in (1, 2, 3)] for r in range(1, 6)]
+    columns = ["Actor", "Capability", "Note"]
+    if row == 0:
+        columns[column - 1] = text
+    else:
+        rows[row - 1][column - 1] = text
+    brief["sections"][0]["tables"].append(
+        {"id": "t2", "caption": "Second table", "columns": columns, "rows": rows})
+    return brief
+
+
+def too_tall_message(write_brief, brief: dict) -> str:
+    with pytest.raises(RenderError) as caught:
+        render_bytes(write_brief(brief), "analytical", "pdf")
+    message, = map(str, caught.value.problems)
+    return message
+
+
+def test_a_cell_taller_than_a_page_is_named_by_table_row_column_and_opening_words(write_brief):
+    message = too_tall_message(write_brief, with_second_table(5, 3, LOREM))
+    assert message.endswith(
+        "Analytical brief: a table cell is taller than a page and cannot be split: table 2 "
+        f'("Table 2: Second table"), row 5, column 3 ({LOREM_OPENING}); shorten it or split '
+        "it into several rows or paragraphs"), message
+
+
+def test_a_header_cell_taller_than_a_page_is_named_as_the_header(write_brief):
+    message = too_tall_message(write_brief, with_second_table(0, 2, LOREM))
+    assert f'table 2 ("Table 2: Second table"), header, column 2 ({LOREM_OPENING})' in message
+
+
+def test_a_table_without_a_caption_is_named_by_its_number(write_brief):
+    brief = minimal_brief()
+    brief["sections"][0]["tables"][0]["rows"][1][0] = LOREM
+    path = write_brief(brief)
+    document = document_for(load_brief(path), "analytical")
+    blocks = tuple(b for b in document.blocks if not isinstance(b, Caption))
+    with pytest.raises(RenderError) as caught:
+        render_document(replace(document, blocks=blocks), "pdf")
+    assert f"table 1, row 2, column 1 ({LOREM_OPENING})" in str(caught.value)
+
+
+def test_a_paragraph_of_the_summary_taller_than_a_page_is_named_by_its_opening_words(
+        write_brief):
+    message = too_tall_message(write_brief, minimal_brief(summary=["A short one.", LOREM]))
+    assert message.endswith(
+        f"Analytical brief: a paragraph is taller than a page and cannot be split: "
+        f"{LOREM_OPENING}; shorten it or split it into several paragraphs"), message
+
+
+def test_a_paragraph_of_the_body_longer_than_a_page_breaks_across_pages(write_brief):
+    brief = minimal_brief()
+    brief["sections"][0]["body"] = [LOREM]
+    with pdf_of(write_brief(brief)) as pdf:
+        assert len(pdf.pages) >= 2

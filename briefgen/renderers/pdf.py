@@ -39,6 +39,7 @@ from .pdfstyle import aligned, colour, stylesheet
 
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
+TABLE_PADDING = (5, 4)   # points left and right, and above and below, of a table cell's text
 rl_config.useA85 = 0   # binary streams: smaller files, less work than ASCII85
 
 
@@ -88,9 +89,15 @@ class PdfRenderer(Renderer):
     extension = ".pdf"
     embeds_fonts = True
 
+    @classmethod
+    def prepare(cls, theme) -> None:
+        stylesheet(theme)   # reads the faces the styles name
+
     def render(self, document: b.Document) -> bytes:
         self.styles = stylesheet(self.theme)
         self.colours = document.status_colours
+        self.grids: list[_Grid] = []     # every table and box, to name a cell too tall
+        self.caption: str | None = None  # the caption waiting for its table
         story = self.title_block(document.meta)
         for block in document.blocks:
             story.extend(self.dispatch(block))
@@ -99,7 +106,8 @@ class PdfRenderer(Renderer):
         try:
             template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
         except LayoutError as error:
-            raise RenderError(f"{document.meta.audience_label}: {_too_tall(error)}") from None
+            message = _too_tall_cell(self.grids, template.height) or _too_tall(error)
+            raise RenderError(f"{document.meta.audience_label}: {message}") from None
         self.pages = template.page
         return buffer.getvalue()
 
@@ -140,6 +148,7 @@ class PdfRenderer(Renderer):
         return [self.paragraph(node.children, self.styles[style])]
 
     def render_caption(self, node: b.Caption) -> list:
+        self.caption = b.plain_text(node.children)
         return [self.paragraph(node.children, self.styles["Caption"])]
 
     def paragraph(self, nodes: tuple, style, bullet: str | None = None) -> _Paragraph:
@@ -171,8 +180,10 @@ class PdfRenderer(Renderer):
         aligns = node.aligns or ("left",) * node.columns
         header = [self.cell(c, "TableHeader", a) for c, a in zip(node.header, aligns)]
         rows = [[self.cell(c, "TableCell", a) for c, a in zip(row, aligns)] for row in node.rows]
-        table = Table([header, *rows], colWidths=self.column_widths(node), repeatRows=1,
+        widths = self.column_widths(node)
+        table = Table([header, *rows], colWidths=widths, repeatRows=1,
                       hAlign="LEFT", style=self.table_style(len(rows)))
+        self.grids.append(self.table_grid([header, *rows], widths))
         return [table, Spacer(1, 8)]
 
     def render_callout(self, node: b.Callout) -> list:
@@ -192,6 +203,10 @@ class PdfRenderer(Renderer):
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("TOPPADDING", (0, 0), (-1, 0), 8), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
+        last = len(rows) - 1      # as styled: 8 above the first row, 6 below the last, else 2
+        self.grids.append(_Grid([[row] for row in rows], [frame_width(self.theme) - 20],
+                                [(8 if i == 0 else 2) + (6 if i == last else 2)
+                                 for i in range(len(rows))]))
         return [box, Spacer(1, 8)]
 
     def render_thematic_break(self, node: b.ThematicBreak) -> list:
@@ -207,8 +222,19 @@ class PdfRenderer(Renderer):
         width = frame_width(self.theme)
         return [share * width for share in column_shares(node, width, self.theme.table_size)]
 
+    def table_grid(self, rows: list, widths: list[float]) -> "_Grid":
+        """A table (header row first) and its name: its number in this document (boxes
+        are grids without a name) and the caption just before it."""
+        caption, self.caption = self.caption, None
+        number = sum(1 for grid in self.grids if grid.table) + 1
+        across, down = TABLE_PADDING
+        return _Grid([[[cell] for cell in row] for row in rows],
+                     [width - 2 * across for width in widths], [2 * down] * len(rows),
+                     f"table {number}" + (f" ({_opening(caption)})" if caption else ""))
+
     def table_style(self, body_rows: int) -> TableStyle:
         t = self.theme
+        across, down = TABLE_PADDING
         commands = [
             # Cells hold Paragraphs; naming the font keeps ReportLab from selecting
             # its default Helvetica, which would then be listed but not embedded.
@@ -216,8 +242,8 @@ class PdfRenderer(Renderer):
             ("BACKGROUND", (0, 0), (-1, 0), colour(t.table_header_fill)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colour(t.rule_colour)),
-            ("TOPPADDING", (0, 0), (-1, -1), 4), ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ("LEFTPADDING", (0, 0), (-1, -1), 5), ("RIGHTPADDING", (0, 0), (-1, -1), 5),
+            ("TOPPADDING", (0, 0), (-1, -1), down), ("BOTTOMPADDING", (0, 0), (-1, -1), down),
+            ("LEFTPADDING", (0, 0), (-1, -1), across), ("RIGHTPADDING", (0, 0), (-1, -1), across),
         ]
         if body_rows > 1:
             commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1),
@@ -303,8 +329,73 @@ def _template(style, ink: _Ink):
     return frag
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """A table or a box, as a message about a cell taller than a page needs it.
+
+    A row cannot break across pages, and a table repeats its header row on every page,
+    so its other rows have that much less room.  Names are made only for a message.
+    """
+
+    rows: list          # rows of cells; a cell is a list of flowables
+    widths: list        # the width each column's text wraps in, in points
+    paddings: list      # the padding above and below each row's text together, in points
+    table: str = ""     # "table 2" with its caption; "" for a box, which has no header row
+
+    def height(self, row: int, column: int) -> float:
+        cell = self.rows[row][column]
+        return self.paddings[row] + sum(f.wrap(self.widths[column], 1e9)[1] for f in cell)
+
+    def tallest(self, row: int) -> tuple[float, int]:
+        """The height and column of the tallest cell of ``row``."""
+        return max((self.height(row, column), column) for column in range(len(self.widths)))
+
+    def too_tall(self, page: float) -> tuple[int, int] | None:
+        """Row and column of the cell that keeps the first row too tall for a page from
+        fitting: the row's tallest, or the header's if the header takes more room."""
+        header, header_column = self.tallest(0) if self.table else (0.0, 0)
+        for row in range(len(self.rows)):
+            height, column = self.tallest(row)
+            repeated = header if row else 0.0
+            if height + repeated > page:
+                return (row, column) if height >= repeated else (0, header_column)
+        return None
+
+    def message(self, row: int, column: int) -> str:
+        opening = _opening(_plain_text(self.rows[row][column]))
+        if not self.table:
+            return (f"a paragraph is taller than a page and cannot be split: {opening}; "
+                    "shorten it or split it into several paragraphs")
+        return (f"a table cell is taller than a page and cannot be split: {self.table}, "
+                f"{_row_name(row)}, column {column + 1} ({opening}); shorten it or split it "
+                "into several rows or paragraphs")
+
+
+def _too_tall_cell(grids: list[_Grid], page: float) -> str | None:
+    """The message for the first cell no page can hold (where ReportLab stopped), if any."""
+    for grid in grids:
+        cell = grid.too_tall(page)
+        if cell is not None:
+            return grid.message(*cell)
+    return None
+
+
+def _row_name(index: int) -> str:
+    return "header" if index == 0 else f"row {index}"
+
+
+def _plain_text(flowables) -> str:
+    return " ".join(f.getPlainText() for f in flowables if isinstance(f, Paragraph))
+
+
+def _opening(text: str, length: int = 40) -> str:
+    """The first ``length`` characters of ``text`` in quotes, with an ellipsis if cut."""
+    text = " ".join(text.split())
+    return f'"{text}"' if len(text) <= length else f'"{text[:length].rstrip()}…"'
+
+
 def _too_tall(error: LayoutError) -> str:
-    """ReportLab's LayoutError, as one line a reader can act on."""
+    """ReportLab's LayoutError, as one line a reader can act on, when no cell is found."""
     text = str(error)
     what = "a table cell" if "Table" in text else "a paragraph or box"
     return (f"{what} is taller than a page and cannot be split; shorten it or split it into "
