@@ -6,6 +6,7 @@ built-in ones) validated into the frozen ``Theme`` the renderers read.
 
 from __future__ import annotations
 
+import os
 import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationIn
                       field_validator)
 
 from . import fonts
+from .config import PROJECT_FILE
 from .errors import DataError
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
@@ -108,6 +110,13 @@ class FontFiles(_Strict):
     italic: str | None = None
     bold_italic: str | None = None
 
+    @field_validator("regular", "bold", "italic", "bold_italic")
+    @classmethod
+    def _stays_inside(cls, name: str | None, info: ValidationInfo) -> str | None:
+        if name is not None:
+            _confined(name, info)
+        return name
+
 
 class Fonts(_Strict):
     families: dict[str, FontFiles] = {}      # first: the roles below may name these
@@ -118,7 +127,9 @@ class Fonts(_Strict):
     @field_validator("body", "heading", "table")
     @classmethod
     def _known(cls, family: str, info: ValidationInfo) -> str:
-        known = set(fonts.FAMILIES) | set(info.data.get("families") or {})
+        if "families" not in info.data:      # they were refused, and that error says it all
+            return family
+        known = set(fonts.FAMILIES) | set(info.data["families"])
         if family not in known:
             raise ValueError(f"found the unknown font '{family}', expected one of "
                              f"{', '.join(sorted(known))}")
@@ -183,7 +194,7 @@ class ThemeFile(_Strict):
     @field_validator("logo")
     @classmethod
     def _logo_exists(cls, logo: str | None, info: ValidationInfo) -> str | None:
-        path = Path((info.context or {}).get("folder", ".")) / logo if logo else None
+        path = _confined(logo, info) if logo else None
         if path is not None and not path.is_file():
             raise ValueError(f"found the logo {path}, which does not exist; expected a PNG "
                              "or JPEG file")
@@ -199,7 +210,7 @@ class ThemeFile(_Strict):
         if name is not None:
             from .renderers import reference
 
-            why = reference.problem(Path((info.context or {}).get("folder", ".")) / name)
+            why = reference.problem(_confined(name, info))
             if why:
                 raise ValueError(why)
         return name
@@ -228,6 +239,41 @@ class ThemeFile(_Strict):
             footer_left=self.furniture.footer_left, footer_centre=self.furniture.footer_centre,
             reference_docx=folder / self.reference_docx if self.reference_docx else None,
             labels={**DEFAULT_LABELS, **self.labels})
+
+
+def _confined(name: str, info: ValidationInfo) -> Path:
+    """A file a theme names, relative to the theme's folder, which must stay inside the
+    theme's folder or its project: never an absolute path, nor out by '..' or a link."""
+    context = info.context or {}
+    folder = Path(context.get("folder", "."))
+    roots = [root for root in (folder, context.get("root")) if root is not None]
+    if "\0" in name:
+        raise ValueError(f"found '{name}', a path with a NUL character, expected a file name")
+    if Path(name).is_absolute():
+        raise ValueError(f"found the absolute path '{name}', expected a path relative to "
+                         "the theme's folder")
+    path = folder / name
+    if not _within(Path(os.path.abspath(path)), [Path(os.path.abspath(r)) for r in roots]):
+        raise ValueError(f"found '{name}', which leaves the project folder; expected a file "
+                         "inside the project or the theme's folder")
+    if not _within(path.resolve(), [root.resolve() for root in roots]):
+        raise ValueError(f"found '{name}', which a link leads outside the project folder; "
+                         "expected a file inside the project or the theme's folder")
+    return path
+
+
+def _within(path: Path, folders: list[Path]) -> bool:
+    return any(path.is_relative_to(folder) for folder in folders)
+
+
+def _project_root(folder: Path, project_themes: Path | None) -> Path | None:
+    """The project a theme in ``folder`` belongs to: the nearest folder at or above it
+    holding a project file, else the one holding the project's themes folder."""
+    folder = Path(os.path.abspath(folder))
+    for candidate in (folder, *folder.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return candidate
+    return project_themes.parent if project_themes is not None else None
 
 
 def _readable_image(path: Path) -> None:
@@ -261,5 +307,5 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None,
                                                f"of {known} or a path to a .yaml file")
     from .limits import DEFAULT_LIMITS
 
-    return validate_file(path, ThemeFile, {"folder": path.parent},
-                         limits or DEFAULT_LIMITS).to_theme(path)
+    context = {"folder": path.parent, "root": _project_root(path.parent, project_themes)}
+    return validate_file(path, ThemeFile, context, limits or DEFAULT_LIMITS).to_theme(path)

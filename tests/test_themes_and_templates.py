@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, RGBColor
 from PIL import Image
 
+from briefgen.errors import DataError
 from briefgen.load import load_brief
 from briefgen.pipeline import Settings, render
 from briefgen.theme import BUILTIN_THEMES, load_theme
@@ -196,6 +197,41 @@ def test_a_logo_appears_in_the_pdf_and_the_docx(tmp_path):
     [shape] = document.inline_shapes
     [embed] = shape._inline.xpath(".//a:blip/@r:embed")
     assert document.part.related_parts[embed].blob == logo
+
+
+def test_a_theme_may_name_a_logo_elsewhere_in_its_project(tmp_path):
+    root = make_project(tmp_path / "project", house("name: house\nlogo: ../assets/logo.png\n",
+                                                    **{"assets/logo.png": png_bytes()}))
+    result = run("build", "--audience", "public", "--format", "pdf", cwd=root)
+    assert result.returncode == 0, result.stderr
+    [image] = pypdf.PdfReader(str(root / "out/brief/brief-public.pdf")).pages[0].images
+    assert image.image.size == (40, 20)
+
+
+def test_a_theme_file_that_a_link_leads_out_of_the_project_is_refused(tmp_path):
+    write_files(tmp_path, {"elsewhere/logo.png": png_bytes()})
+    root = make_project(tmp_path / "project", house("name: house\nlogo: logo.png\n"))
+    (root / "themes" / "logo.png").symlink_to(tmp_path / "elsewhere" / "logo.png")
+    result = run("build", "--audience", "public", "--format", "docx", cwd=root)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    [line] = problem_lines(result.stderr)
+    assert line == ("themes/house.yaml:2:7: logo: found 'logo.png', which a link leads outside "
+                    "the project folder; expected a file inside the project or the theme's "
+                    "folder"), line
+    assert untouched(root)
+
+
+def test_a_theme_outside_any_project_may_name_files_only_in_its_own_folder(tmp_path):
+    write_files(tmp_path, {"logo.png": png_bytes(), "themes/inside.png": png_bytes(),
+                           "themes/good.yaml": "logo: inside.png\n",
+                           "themes/bad.yaml": "logo: ../logo.png\n"})
+    assert load_theme(str(tmp_path / "themes" / "good.yaml")).logo.name == "inside.png"
+    with pytest.raises(DataError) as caught:
+        load_theme(str(tmp_path / "themes" / "bad.yaml"))
+    assert str(caught.value) == (f"{tmp_path / 'themes' / 'bad.yaml'}:1:7: logo: found "
+                                 "'../logo.png', which leaves the project folder; expected a "
+                                 "file inside the project or the theme's folder")
 
 
 # ------------------------------------------------------------------ template overrides
