@@ -32,8 +32,10 @@ DEFAULT_LIMITS = Limits()
 
 
 @contextmanager
-def time_limit(seconds: float, what: str):
-    """Stop the work inside after ``seconds`` with a ``RenderError``.
+def time_limit(seconds: float, file: str, what: str, limit: float | None = None):
+    """Stop the work inside after ``seconds`` with a ``RenderError`` at ``file`` saying
+    that rendering ``what`` ("the public PDF") took longer than ``limit`` (the configured
+    limit, when ``seconds`` is what an earlier stage left of it).
 
     Uses SIGALRM, so it applies in a process's main thread (the command line and
     build workers); elsewhere the work runs unbounded in time.
@@ -43,8 +45,9 @@ def time_limit(seconds: float, what: str):
         return
 
     def expire(signum, frame):
-        raise RenderError(f"{what}: stopped after {seconds:g} s, the render time limit "
-                          "(limits: max_render_seconds); a template may loop without end")
+        raise RenderError.at(file, f"rendering {what} took longer than "
+                                   f"{limit or seconds:g} s (limits: max_render_seconds); a "
+                                   "template may loop without end, or the data is too large")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)

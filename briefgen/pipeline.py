@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import blocks, cache, fonts, markup, templatecheck, templating
+from . import blocks, cache, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
@@ -17,7 +17,6 @@ from .limits import DEFAULT_LIMITS, Limits, time_limit
 from .load import LoadedBrief
 from .model import Brief, Source
 from .renderers import renderer_for
-from .templatecheck import UNKNOWN, Mapping, Pair, Record, Seq
 from .theme import DEFAULT_THEME, Theme, load_theme
 from .yamlsource import dotted
 
@@ -77,6 +76,8 @@ def context(brief: Brief, audience: Audience, theme: Theme,
 
 def context_types(labels: frozenset) -> dict:
     """The type of each name ``context`` gives templates, for the template check."""
+    from .templatecheck import UNKNOWN, Mapping, Pair, Record, Seq
+
     return {"brief": Record(Brief), "audience": Record(Audience),
             "labels": Mapping(UNKNOWN, labels), "numbers": Mapping(UNKNOWN),
             "sources": Seq(Pair((UNKNOWN, Record(Source)))), "table_numbers": Mapping(UNKNOWN),
@@ -99,6 +100,8 @@ def _checked(paths: tuple, template: str, labels: frozenset) -> None:
                       repr(sorted(labels)))
     if cache.get("template-check", entry) == b"passed":
         return
+    from . import templatecheck   # only when the cache has no verdict: 20 ms of imports
+
     templatecheck.check_templates(templating.environment(paths), template, context_types(labels))
     cache.put("template-check", entry, b"passed")
 
@@ -146,7 +149,8 @@ def render(loaded: LoadedBrief, audience_name: str, fmt: str,
     theme = settings.theme_for(settings.audience(audience_name))
     if renderer_for(fmt).embeds_fonts:
         check_glyphs(loaded, theme)
-    with time_limit(settings.limits.max_render_seconds, f"{loaded.path} ({audience_name})"):
+    with time_limit(settings.limits.max_render_seconds, str(loaded.path),
+                    f"the {audience_name} {fmt.upper()}"):
         return render_document(document_for(loaded, audience_name, settings), fmt, theme)
 
 

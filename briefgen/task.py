@@ -153,13 +153,14 @@ def _render(loaded: LoadedBrief, project, task: Task, names, fmts, warnings: lis
         if any(renderer_for(fmt).embeds_fonts for fmt in slots):
             pipeline.check_glyphs(loaded, theme)
         started = time.perf_counter()
-        with time_limit(limit, f"{task.path} ({name})"):
+        with time_limit(limit, str(task.path), f"the {name} brief"):
             document = pipeline.document_for(loaded, name, settings, previous)
         shared = time.perf_counter() - started
         for fmt in slots:
             started = time.perf_counter()
             renderer = renderer_for(fmt)(theme)
-            with time_limit(max(limit - shared, 0.001), f"{task.path} ({name}, {fmt})"):
+            with time_limit(max(limit - shared, 0.001), str(task.path),
+                            f"the {name} {fmt.upper()}", limit):
                 data = renderer.render(document)
             _check_size(data, name, fmt, settings.limits.max_output_bytes)
             warnings.extend(_over_budget(loaded, audience, renderer.pages))

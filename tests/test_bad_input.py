@@ -32,8 +32,11 @@ import yaml
 
 import briefgen
 from briefgen.build import Project, build
+from briefgen import fonts
 from briefgen.errors import DataError, GlyphError, RenderError
+from briefgen.limits import time_limit
 from tests.conftest import minimal_brief, render_bytes, write_files
+from tests.test_themes_and_templates import png_bytes
 
 GOOD = yaml.safe_dump(minimal_brief(), sort_keys=False, allow_unicode=True)
 BRIEF = "data/brief.yaml"
@@ -141,6 +144,10 @@ NOT_UTF8 = replaced("title: Test brief", "title: Caf\u00e9").encode("latin-1")
 BIG_THEME = "name: house\ndescription: " + "x" * 5000 + "\n"
 HOUSE = {"briefgen.yaml": "theme: house\n", "themes/house.yaml": "name: house\n"}
 TALL_CELL = replaced("- - Row one", "- - " + "word " * 5000)
+TALL_SUMMARY = replaced("- A summary paragraph.", "- A summary paragraph.\n- " + "word " * 5000)
+WORDS = '"word word word word word word word word\u2026"'
+FONT_OUTSIDE = "fonts: {families: {Brand: {regular: %s}}, body: Brand}\n" % fonts.find(
+    "DejaVuSans.ttf")
 RAW_CONTROL = replaced("- text: A point.", '- text: "A \x1b[31m point."')   # ESC, unescaped
 
 CASES = [
@@ -212,7 +219,12 @@ CASES = [
     Case("table-cell-taller-than-a-page", TALL_CELL, args=("--audience", "analytical",
                                                            "--format", "pdf"),
          prefix=f"{BRIEF}: Analytical brief: a table cell is taller than a page and cannot be "
-                "split"),
+                f'split: table 1 ("Table 1: A table"), row 1, column 1 ({WORDS}); shorten it or '
+                "split it into several rows or paragraphs"),
+    Case("summary-paragraph-taller-than-a-page", TALL_SUMMARY,
+         args=("--audience", "analytical", "--format", "pdf"),
+         prefix=f"{BRIEF}: Analytical brief: a paragraph is taller than a page and cannot be "
+                f"split: {WORDS}; shorten it or split it into several paragraphs"),
     # ------------------------------------------------------------ duplicates
     Case("duplicate-key", replaced("marking: OFFICIAL", "marking: OFFICIAL\nmarking: SECRET"),
          prefix=f"{BRIEF}:7:1: marking: found the key 'marking' a second time (first at line "
@@ -324,8 +336,8 @@ CASES = [
                 TEMPLATE: public_template("{% for i in range(100000) %}{% for j in "
                                           "range(100000) %}{% endfor %}{% endfor %}")},
          args=PUBLIC_PDF, max_seconds=30,
-         prefix=f"{BRIEF}: {BRIEF} (public): stopped after 1 s, the render time limit "
-                "(limits: max_render_seconds)"),
+         prefix=f"{BRIEF}: rendering the public brief took longer than 1 s "
+                "(limits: max_render_seconds); a template may loop without end"),
     Case("template-includes-a-file-outside-its-folder",
          files={TEMPLATE: public_template('{% include "../secret.j2" %}'),
                 "secret.j2": "SECRET\n"}, args=PUBLIC_PDF,
@@ -398,6 +410,25 @@ CASES = [
                                      "body: Brand}\n",
                 "themes/brand.ttf": b"not a font " * 100}, good_files=HOUSE,
          says=("brand.ttf",)),
+    Case("theme-logo-absolute-path",
+         files={"themes/house.yaml": "name: house\nlogo: /etc/passwd\n"}, good_files=HOUSE,
+         prefix="themes/house.yaml:2:7: logo: found the absolute path '/etc/passwd', expected "
+                "a path relative to the theme's folder"),
+    Case("theme-logo-out-of-the-project",
+         files={"themes/house.yaml": "name: house\nlogo: ../../logo.png\n",
+                "../logo.png": png_bytes()}, good_files=HOUSE,
+         prefix="themes/house.yaml:2:7: logo: found '../../logo.png', which leaves the project "
+                "folder; expected a file inside the project or the theme's folder"),
+    Case("theme-reference-docx-out-of-the-project",
+         files={"themes/house.yaml": "name: house\nreference_docx: ../../../ref.docx\n",
+                "../../ref.docx": docx_bytes()}, good_files=HOUSE, args=("--format", "docx"),
+         prefix="themes/house.yaml:2:17: reference_docx: found '../../../ref.docx', which "
+                "leaves the project folder"),
+    Case("theme-font-file-absolute-path", files={"themes/house.yaml": FONT_OUTSIDE},
+         good_files=HOUSE,
+         prefix=f"themes/house.yaml:{at(FONT_OUTSIDE, '/')}: fonts.families.Brand.regular: "
+                f"found the absolute path '{fonts.find('DejaVuSans.ttf')}', expected a path "
+                "relative to the theme's folder"),
     Case("theme-logo-that-is-not-an-image",
          files={"themes/house.yaml": "logo: logo.png\n",
                 "themes/logo.png": b"\x89PNG\r\n\x1a\n" + b"garbage" * 10}, good_files=HOUSE,
@@ -699,5 +730,30 @@ def test_a_table_cell_taller_than_a_page_is_a_clear_render_error_in_the_pdf(writ
     assert not isinstance(caught.value, GlyphError)
     message, = map(str, caught.value.problems)
     assert message.endswith("Analytical brief: a table cell is taller than a page and cannot "
-                            "be split; shorten it or split it into several rows or paragraphs")
+                            f'be split: table 1 ("Table 1: A table"), row 1, column 1 ({WORDS}); '
+                            "shorten it or split it into several rows or paragraphs"), message
     assert "LayoutError" not in message
+
+
+# ------------------------------------------------------------ the render time limit
+
+def test_a_render_over_the_time_limit_names_its_file_once():
+    with pytest.raises(RenderError) as caught:
+        with time_limit(0.05, BRIEF, "the executive brief"):
+            while True:
+                pass
+    message, = map(str, caught.value.relocated(BRIEF).problems)
+    assert message == (f"{BRIEF}: rendering the executive brief took longer than 0.05 s "
+                       "(limits: max_render_seconds); a template may loop without end, or "
+                       "the data is too large")
+
+
+def test_a_format_over_what_is_left_of_the_time_limit_quotes_the_limit():
+    with pytest.raises(RenderError) as caught:
+        with time_limit(0.05, BRIEF, "the public PDF", limit=120):
+            while True:
+                pass
+    message, = map(str, caught.value.relocated(BRIEF).problems)
+    assert message.startswith(f"{BRIEF}: rendering the public PDF took longer than 120 s "
+                              "(limits: max_render_seconds)")
+
