@@ -76,14 +76,15 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     paths = list(dict.fromkeys(files or project.brief_files()))
     report = BuildReport()
     project.out.mkdir(parents=True, exist_ok=True)
-    with _locked(project.out, wait), _workers(project, jobs, paths, names, fmts) as pool:
+    with _locked(project.out, wait):
         _remove_leftovers(project.out)
         manifest = Manifest.load(project.out)
         _forget_removed(project, manifest)
         tasks = _plan(project, manifest, paths, names, fmts, force, report)
-        for result in _execute(project, tasks, names, fmts, strict, pool, jobs, paths,
-                                 progress):
-            _collect(result, manifest, report)
+        with _workers(project, jobs, tasks, names, fmts) as (pool, helping):
+            for result in _execute(project, tasks, names, fmts, strict, pool, helping,
+                                   progress):
+                _collect(result, manifest, report)
         _check_ids(manifest, report)
         write_atomic(project.out / ".briefgen-manifest.json", manifest.dumps())
     report.seconds = time.perf_counter() - started
@@ -91,28 +92,27 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
 
 
 @contextmanager
-def _workers(project: Project, jobs: int, paths: list, names: list, fmts: list):
-    """Worker processes when there is work to share, else None.  With fewer briefs than
-    jobs, they are helpers taking each brief's formats after the first, and they ready
-    those formats (imports, fonts, styles) at once, while this process plans."""
-    if jobs <= 1 or (len(paths) <= 1 and len(fmts) <= 1):
-        yield None
+def _workers(project: Project, jobs: int, tasks: list, names: list, fmts: list):
+    """(worker processes or None, whether they help with each brief's formats).
+
+    With as many briefs as jobs, each worker builds whole briefs.  With fewer, they are
+    helpers that take each brief's formats after the first; they ready those formats
+    (imports, fonts, styles) as soon as they start, while this process loads and
+    renders its own."""
+    if jobs <= 1 or not tasks or (len(tasks) == 1 and len(fmts) == 1):
+        yield None, False
         return
     from concurrent.futures import ProcessPoolExecutor   # 15 ms: only when used
 
-    if _sharing_formats(jobs, paths, fmts):
+    if len(tasks) < jobs and len(fmts) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs - 1, len(fmts) - 1)) as pool:
             for fmt in fmts[1:]:
                 pool.submit(prepare_elsewhere, str(project.root), str(project.out), names,
                             [fmt])
-            yield pool
+            yield pool, True
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        yield pool
-
-
-def _sharing_formats(jobs: int, paths: list, fmts: list) -> bool:
-    return len(paths) < jobs and len(fmts) > 1
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        yield pool, False
 
 
 def forget_inputs() -> None:
@@ -205,15 +205,12 @@ def _forget_removed(project: Project, manifest: Manifest) -> None:
             del manifest.briefs[name]
 
 
-def _execute(project, tasks, names, fmts, strict, pool, jobs, paths, progress):
-    """Results as each brief finishes: a brief per worker when there are enough briefs,
-    else each brief's formats after the first shared out to the workers."""
+def _execute(project, tasks, names, fmts, strict, pool, helping: bool, progress):
+    """Results as each brief finishes, in this process (its formats shared with ``pool``
+    when ``helping``) or a brief per worker of ``pool``."""
     if progress:
         progress("start", len(tasks))
-    if pool is None or not tasks:
-        yield from _in_turn(project, tasks, names, fmts, strict, progress)
-        return
-    if _sharing_formats(jobs, paths, fmts):
+    if pool is None or helping:
         yield from _in_turn(project, tasks, names, fmts, strict, progress, pool)
         return
     from concurrent.futures import as_completed

@@ -22,7 +22,7 @@ from .errors import BriefgenError, Location, Problem, RenderError
 from .limits import time_limit
 from .load import LoadedBrief, load_brief
 from .manifest import BriefRecord, OutputRecord
-from .renderers import extension_for, renderer_for
+from .renderers import embeds_fonts, extension_for, renderer_for
 
 
 @dataclass
@@ -82,14 +82,15 @@ def build_elsewhere(root: str, out: str, task: Task, names, fmts, strict: bool) 
     return build_task(_project(root, out), task, names, fmts, strict)
 
 
-def render_elsewhere(root: str, out: str, task: Task, names, fmts) -> tuple[dict, list, list]:
-    """Some formats of one brief in a helper process: (rendered, warnings, problems)."""
-    project, warnings = _project(root, out), []
+def render_elsewhere(root: str, out: str, work: "_Documents",
+                     fmt: str) -> tuple[dict, list, list]:
+    """One format of a brief's documents in a helper process: (rendered, warnings,
+    problems)."""
+    warnings: list = []
     try:
-        loaded = _load(task.path, project.settings)
-        return _render(loaded, project, task, names, fmts, warnings), warnings, []
+        return _bytes(_project(root, out), work, fmt, warnings), warnings, []
     except BriefgenError as error:
-        return {}, [], error.relocated(str(task.path)).problems
+        return {}, [], error.relocated(str(work.path)).problems
 
 
 def prepare_elsewhere(root: str, out: str, names, fmts) -> None:
@@ -117,14 +118,28 @@ def _load(path: Path, settings) -> LoadedBrief:
                       levels=settings.levels, limits=settings.limits)
 
 
+@dataclass
+class _Documents:
+    """A brief's block trees for the audiences with outdated outputs, ready for bytes."""
+
+    path: Path                       # the data file, for messages
+    brief_id: str
+    documents: dict                  # audience -> (Document, seconds its template stage took)
+    slots: dict                      # audience -> formats to render
+
+
 def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnings: list,
                    helpers) -> dict:
-    """``_render``, with each format after the first sent to a helper process."""
-    if helpers is None or len(fmts) < 2:
-        return _render(loaded, project, task, names, fmts, warnings)
-    away = [helpers.submit(render_elsewhere, str(project.root), str(project.out), task, names,
-                           [fmt]) for fmt in fmts[1:]]
-    rendered = _render(loaded, project, task, names, fmts[:1], warnings)
+    """Every outdated output of one brief, rendered in memory: slot -> (path, bytes, seconds).
+
+    The documents are made here; with ``helpers``, each format after the first is turned
+    into bytes in a helper process meanwhile."""
+    work = _documents(loaded, project, task, names, fmts)
+    away = [helpers.submit(render_elsewhere, str(project.root), str(project.out), work, fmt)
+            for fmt in fmts[1:]] if helpers is not None else []
+    rendered = {}
+    for fmt in fmts[:1] if away else fmts:
+        rendered.update(_bytes(project, work, fmt, warnings))
     for future in away:
         more, more_warnings, problems = future.result()
         if problems:
@@ -135,37 +150,47 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
     return {slot: rendered[slot] for slot in order if slot in rendered}
 
 
-def _render(loaded: LoadedBrief, project, task: Task, names, fmts, warnings: list) -> dict:
-    """Every outdated output of one brief, rendered in memory: slot -> (path, bytes, seconds).
-
-    Each document, template to bytes, gets ``max_render_seconds`` in all: a format's
-    render has what the shared template stage left of it."""
+def _documents(loaded: LoadedBrief, project, task: Task, names, fmts) -> _Documents:
+    """The template stage of every audience with an outdated output, and the glyph check
+    of those going to a format that embeds fonts."""
     settings, out = project.settings, project.out
     previous = _previous_edition(out, loaded, settings, task.previous)
-    limit = settings.limits.max_render_seconds
-    rendered = {}
+    work = _Documents(task.path, loaded.brief.id, {}, {})
     for name in names:
         slots = [f for f in fmts if not _still_current(task, f"{name}/{f}", out)]
         if not slots:
             continue
-        audience = settings.audience(name)
-        theme = settings.theme_for(audience)
-        if any(renderer_for(fmt).embeds_fonts for fmt in slots):
-            pipeline.check_glyphs(loaded, theme)
+        if any(embeds_fonts(fmt) for fmt in slots):
+            pipeline.check_glyphs(loaded, settings.theme_for(settings.audience(name)))
         started = time.perf_counter()
-        with time_limit(limit, str(task.path), f"the {name} brief"):
+        with time_limit(settings.limits.max_render_seconds, str(task.path), f"the {name} brief"):
             document = pipeline.document_for(loaded, name, settings, previous)
-        shared = time.perf_counter() - started
-        for fmt in slots:
-            started = time.perf_counter()
-            renderer = renderer_for(fmt)(theme)
-            with time_limit(max(limit - shared, 0.001), str(task.path),
-                            f"the {name} {fmt.upper()}", limit):
-                data = renderer.render(document)
-            _check_size(data, name, fmt, settings.limits.max_output_bytes)
-            warnings.extend(_over_budget(loaded, audience, renderer.pages))
-            path = output_path(out, loaded.brief.id, name, fmt)
-            rendered[f"{name}/{fmt}"] = (path, data, shared + time.perf_counter() - started)
+        work.documents[name] = (document, time.perf_counter() - started)
+        work.slots[name] = slots
+    return work
+
+
+def _bytes(project, work: _Documents, fmt: str, warnings: list) -> dict:
+    """One format of every document that needs it: slot -> (path, bytes, seconds).
+
+    Each document, template to bytes, gets ``max_render_seconds`` in all: its render has
+    what the template stage left of it."""
+    settings = project.settings
+    limit = settings.limits.max_render_seconds
+    rendered = {}
+    for name, (document, shared) in work.documents.items():
+        if fmt not in work.slots[name]:
+            continue
+        audience = settings.audience(name)
+        started = time.perf_counter()
+        renderer = renderer_for(fmt)(settings.theme_for(audience))
+        with time_limit(max(limit - shared, 0.001), str(work.path), f"the {name} {fmt.upper()}",
+                        limit):
+            data = renderer.render(document)
+        _check_size(data, name, fmt, settings.limits.max_output_bytes)
+        warnings.extend(_over_budget(work.path, audience, renderer.pages))
+        path = output_path(project.out, work.brief_id, name, fmt)
+        rendered[f"{name}/{fmt}"] = (path, data, shared + time.perf_counter() - started)
     return rendered
 
 
@@ -268,12 +293,12 @@ def stale_reviews(reviews: list, today: dt.date | None = None) -> list[Problem]:
             if dt.date.fromisoformat(when) < today]
 
 
-def _over_budget(loaded: LoadedBrief, audience, pages: int | None) -> list[Problem]:
+def _over_budget(path: Path, audience, pages: int | None) -> list[Problem]:
     """A warning when a PDF runs past its audience's length budget."""
     if pages is None or audience.pages is None or pages <= audience.pages:
         return []
     over = pages - audience.pages
-    return [Problem(Location(str(loaded.path)), f"audience {audience.name}",
+    return [Problem(Location(str(path)), f"audience {audience.name}",
                     f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
                     f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
 

@@ -81,10 +81,12 @@ def test_a_builtin_format_names_its_extension_without_importing_its_renderer(fmt
     import subprocess
     import sys
 
-    probe = (f"import sys\nfrom briefgen.renderers import extension_for, renderer_for\n"
-             f"print(extension_for({fmt!r}), 'reportlab' in sys.modules, 'docx' in sys.modules)\n"
-             f"print(renderer_for({fmt!r}).extension)")
+    probe = ("import sys\nfrom briefgen.renderers import embeds_fonts, extension_for, "
+             f"renderer_for\nprint(extension_for({fmt!r}), embeds_fonts({fmt!r}), "
+             "'reportlab' in sys.modules, 'docx' in sys.modules)\n"
+             f"cls = renderer_for({fmt!r})\nprint(cls.extension, cls.embeds_fonts)")
     lines = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
                            text=True).stdout.split("\n")
-    assert lines[0] == f".{fmt} False False"
-    assert lines[1] == f".{fmt}"
+    declared, imported = lines[0].split(), lines[1].split()
+    assert declared[2:] == ["False", "False"]
+    assert declared[:2] == imported and imported[0] == f".{fmt}"

@@ -258,6 +258,19 @@ def test_a_brief_over_its_page_budget_warns_naming_the_audience_and_overflow(lon
          f"over its budget of 1 (pages: in audience brass: project file briefgen.yaml:4)")]
 
 
+def test_a_page_budget_warning_comes_back_from_the_helper_that_rendered_the_pdf(long_project):
+    """With --jobs 2 the lone brief's PDF is rendered in a helper process."""
+    warnings = {}
+    for jobs in ("1", "2"):
+        result = run("build", "--force", "--jobs", jobs, cwd=long_project)
+        assert result.returncode == 0, result.stderr
+        warnings[jobs] = [w for w in result.stderr.splitlines() if w.startswith("warning:")]
+    assert warnings["1"] == warnings["2"] and len(warnings["2"]) == 1
+    assert "over its budget of 1" in warnings["2"][0]
+    strict = run("build", "--force", "--jobs", "2", "--strict", cwd=long_project)
+    assert strict.returncode == 1 and "over its budget of 1" in strict.stderr
+
+
 def test_strict_turns_a_page_budget_overrun_into_an_error_that_writes_nothing(long_project):
     result = run("build", "--format", "pdf", "--strict", cwd=long_project)
     assert result.returncode == 1

@@ -18,6 +18,7 @@ from ..theme import Theme
 RENDERERS: dict[str, type["Renderer"]] = {}
 # The built-in formats, imported on first use: a DOCX build never loads ReportLab.
 BUILTIN = {"docx": "briefgen.renderers.docx", "pdf": "briefgen.renderers.pdf"}
+EMBEDS_FONTS = frozenset({"pdf"})    # of the built-in formats (a test checks their classes)
 
 
 def register(cls: type["Renderer"]) -> type["Renderer"]:
@@ -33,6 +34,14 @@ def renderer_for(fmt: str) -> type["Renderer"]:
     except KeyError:
         raise UsageError(f"unknown format '{fmt}', expected one of "
                          f"{', '.join(formats())}") from None
+
+
+def embeds_fonts(fmt: str) -> bool:
+    """Whether a format embeds fonts (its text then needs the glyph check), without
+    importing a built-in renderer."""
+    if fmt in RENDERERS or fmt not in BUILTIN:
+        return renderer_for(fmt).embeds_fonts
+    return fmt in EMBEDS_FONTS
 
 
 def extension_for(fmt: str) -> str:

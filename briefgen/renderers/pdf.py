@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import html
 import io
 import time
 import zlib
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -320,7 +320,7 @@ def _template(style, ink: _Ink):
     """
     markup = "x"
     if ink.href is not None:
-        markup = f'<a href="{escape(ink.href, {chr(34): "&quot;"})}"><u>x</u></a>'
+        markup = f'<a href="{html.escape(ink.href)}"><u>x</u></a>'   # not xml.sax: 16 ms of imports
     frag = ParaParser().parse(markup, style)[1][0]
     frag = frag.clone(fontName=fonts.face_name(ink.family, ink.bold, ink.italic),
                       bold=int(ink.bold), italic=int(ink.italic))
