@@ -46,7 +46,7 @@ from briefgen import pipeline
 from briefgen.build import Project
 from briefgen.load import read_yaml
 from briefgen.yamlsource import AmbiguousScalar
-from bench_render import traced_peak   # this folder is on sys.path when run as a script
+from bench_render import compiled, traced_peak   # this folder is on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -605,6 +605,7 @@ def machine() -> dict:
 
 
 def main() -> None:
+    compiled()
     tools = find_tools()
     settings = Project.at(ROOT).settings
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp:
