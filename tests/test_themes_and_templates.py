@@ -373,6 +373,46 @@ def test_a_reference_docx_brings_its_styles_page_size_and_header(tmp_path):
     assert "Summary" in texts and "A summary paragraph." in texts
 
 
+def reference_without_lists() -> bytes:
+    """A house document with no list styles and no numbering part, as some editors save."""
+    document = docx.Document(io.BytesIO(reference_docx()))
+    for style in list(document.styles):
+        if style.name.startswith(("List Bullet", "List Number")):
+            style.element.getparent().remove(style.element)
+    for rel_id, rel in list(document.part.rels.items()):
+        if rel.reltype.endswith("/numbering"):
+            document.part.drop_rel(rel_id)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def list_format(document, style_name: str) -> str:
+    """The number format ("bullet", "decimal") a list style's numbering gives level 0."""
+    num_id = document.styles[style_name].element.pPr.find(qn("w:numPr")).find(qn("w:numId"))
+    numbering = document.part.numbering_part.element
+    num = numbering.num_having_numId(int(num_id.get(qn("w:val"))))
+    abstract_id = num.find(qn("w:abstractNumId")).get(qn("w:val"))
+    [level] = numbering.xpath(f'w:abstractNum[@w:abstractNumId="{abstract_id}"]'
+                              '/w:lvl[@w:ilvl="0"]/w:numFmt')
+    return level.get(qn("w:val"))
+
+
+def test_a_reference_docx_without_list_styles_gets_ours_with_their_numbering(tmp_path):
+    root = make_project(tmp_path, house("name: house\nreference_docx: ref.docx\n",
+                                        **{"themes/ref.docx": reference_without_lists()}))
+    assert "List Bullet" not in {s.name for s in docx.Document(
+        str(root / "themes/ref.docx")).styles}
+    result = run("build", "--audience", "analytical", "--format", "docx", cwd=root)
+    assert result.returncode == 0, result.stderr
+    document = docx.Document(str(root / "out/brief/brief-analytical.docx"))
+    bullets = [p for p in document.paragraphs if p.style.name == "List Bullet"]
+    assert bullets, [p.style.name for p in document.paragraphs]
+    assert list_format(document, "List Bullet") == "bullet"
+    assert list_format(document, "List Number") == "decimal"
+    assert document.styles["Heading 1"].font.color.rgb == RGBColor(0xFF, 0, 0)
+
+
 def _replacing(part: str, old: bytes, new: bytes):
     return lambda name, data: data.replace(old, new) if name == part else data
 

@@ -16,7 +16,8 @@ import zipfile
 from pathlib import Path
 
 import docx
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 
 from ..errors import DataError
 
@@ -85,11 +86,15 @@ def merged_template(path: Path, ours: bytes, used: frozenset) -> tuple[bytes, di
     _empty_body(reference)
     theirs = {style.name for style in reference.styles}
     taken = {style.style_id for style in reference.styles}
-    for style in docx.Document(io.BytesIO(ours)).styles:
-        if style.name in used and style.name not in theirs and not _is_list(style):
+    source = docx.Document(io.BytesIO(ours))
+    numbering = _Numbering(source, reference)
+    for style in source.styles:
+        if style.name in used and style.name not in theirs:
             element = copy.deepcopy(style.element)
             if style.style_id in taken:
                 element.set(qn("w:styleId"), "Brief" + style.style_id)
+            if _is_list(style):
+                numbering.carry(element)
             reference.styles.element.append(element)
     buffer = io.BytesIO()
     reference.save(buffer)
@@ -105,9 +110,61 @@ def _empty_body(document) -> None:
 
 
 def _is_list(style) -> bool:
-    """List styles point at numbering definitions a reference document does not have."""
+    """List styles point at numbering definitions, which must come along with them."""
     ppr = style.element.pPr
     return ppr is not None and ppr.find(qn("w:numPr")) is not None
+
+
+class _Numbering:
+    """Copies the numbering definitions of our list styles into a reference document
+    (creating its numbering part if it has none), under numbers it does not use."""
+
+    def __init__(self, source, reference):
+        self.source = source.part.numbering_part.element
+        self.reference = reference
+        self.carried: dict[str, int] = {}      # our numId -> theirs
+
+    def carry(self, style_element) -> None:
+        """Point a copied list style at a copy of its numbering, in the reference."""
+        num_id = style_element.pPr.find(qn("w:numPr")).find(qn("w:numId"))
+        ours = num_id.get(qn("w:val"))
+        if ours not in self.carried:
+            self.carried[ours] = self._copy(int(ours))
+        num_id.set(qn("w:val"), str(self.carried[ours]))
+
+    def _copy(self, num_id: int) -> int:
+        theirs = _numbering(self.reference)
+        abstract_id = self.source.num_having_numId(num_id).find(
+            qn("w:abstractNumId")).get(qn("w:val"))
+        abstract = copy.deepcopy(next(a for a in self.source.findall(qn("w:abstractNum"))
+                                      if a.get(qn("w:abstractNumId")) == abstract_id))
+        used = [int(a.get(qn("w:abstractNumId"))) for a in theirs.findall(qn("w:abstractNum"))]
+        new_id = max(used, default=-1) + 1
+        abstract.set(qn("w:abstractNumId"), str(new_id))
+        for nsid in abstract.findall(qn("w:nsid")):      # Word would take it for another list's
+            abstract.remove(nsid)
+        nums = theirs.findall(qn("w:num"))
+        if nums:
+            nums[0].addprevious(abstract)    # every w:abstractNum comes before the w:num
+        else:
+            theirs.append(abstract)
+        return theirs.add_num(new_id).numId
+
+
+def _numbering(document):
+    """The document's numbering definitions, in a numbering part made if it has none."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.parts.numbering import NumberingPart
+
+    part = document.part
+    try:
+        return part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
+    except KeyError:
+        element = parse_xml(f'<w:numbering {nsdecls("w")}/>')
+        name = part.package.next_partname("/word/numbering%d.xml")
+        part.relate_to(NumberingPart(name, CONTENT_TYPE.WML_NUMBERING, element, part.package),
+                       RELATIONSHIP_TYPE.NUMBERING)
+        return element
 
 
 def _ids_with_fallbacks(document, used: frozenset) -> dict[str, str]:
