@@ -11,13 +11,9 @@ times.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from functools import lru_cache
 from pathlib import Path
-
-import jinja2
-from jinja2 import meta
 
 from . import fonts, templating
 from .theme import Theme
@@ -109,38 +105,8 @@ def _version(distribution: str) -> str:
 @lru_cache(maxsize=64)
 def templates_fingerprint(paths: tuple[str, ...], name: str) -> str:
     """The sources of a template and of every template it reaches."""
-    env = templating.environment(paths)
-    seen: dict[str, str] = {}
-    pending = [name]
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        try:
-            source, filename, _ = env.loader.get_source(env, current)
-        except jinja2.TemplateNotFound:
-            seen[current] = "missing"
-            continue
-        seen[current] = _digest(filename or current, source)
-        pending.extend(_referenced(env, source))
-    return _digest(*(f"{n}:{h}" for n, h in sorted(seen.items())))
-
-
-def _referenced(env, source: str) -> list[str]:
-    """The templates a source extends, includes or imports by name; kept in the user's
-    cache by content, since finding them means parsing the template."""
-    from . import cache
-
-    entry = cache.key("template-refs", source)
-    stored = cache.get("template-refs", entry)
-    if stored is not None:
-        return json.loads(stored)
-    try:
-        names = [n for n in meta.find_referenced_templates(env.parse(source)) if n]
-    except jinja2.TemplateSyntaxError:
-        return []   # the template check reports it, at its line
-    cache.put("template-refs", entry, json.dumps(names).encode())
-    return names
+    return _digest(*(f"{n}:{'missing' if source is None else _digest(filename or n, source)}"
+                     for n, filename, source in sorted(templating.closure(paths, name))))
 
 
 @lru_cache(maxsize=16)

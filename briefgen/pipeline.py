@@ -12,7 +12,7 @@ from . import blocks, cache, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
-from .errors import GlyphError, Problem, TemplateError, UsageError
+from .errors import GlyphError, Location, MarkupError, Problem, TemplateError, UsageError
 from .limits import DEFAULT_LIMITS, Limits, time_limit
 from .load import LoadedBrief
 from .model import Brief, Source
@@ -131,7 +131,11 @@ def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
     """The typed block tree of one audience's brief."""
     audience = settings.audience(audience_name)
     text = markdown_for(loaded, audience_name, settings, previous)
-    tree = markup.parse(text, f"{loaded.path} ({audience.template})")
+    try:
+        tree = markup.parse(text, f"{loaded.path} ({audience.template})")
+    except MarkupError as error:
+        raise _in_template(error, text, templating.search_path(settings.templates),
+                           audience.template) from None
     brief = loaded.brief
     meta = blocks.DocumentMeta(
         title=brief.title, subtitle=brief.subtitle or "", organisation=brief.organisation,
@@ -141,6 +145,29 @@ def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
         keywords=brief.keywords, language=brief.language)
     colours = {**brief.statuses, **settings.theme_for(audience).status_colours}
     return blocks.Document(meta, tree, {v: colours[v] for v in brief.statuses})
+
+
+def _in_template(error: MarkupError, text: str, paths: tuple, template: str) -> MarkupError:
+    """The error at the template line that wrote the offending Markdown, when exactly one
+    line of the audience's templates holds that text (data cannot make Markdown: it is
+    escaped); else as it was, at the line of the Markdown."""
+    problem = error.problems[0]
+    lines = text.splitlines()
+    line = problem.location.line
+    wanted = lines[line - 1].strip() if line and line <= len(lines) else ""
+    if len(wanted) < 3:
+        return error
+    found = [(filename or name, number)
+             for name, filename, source in templating.closure(paths, template)
+             if source is not None
+             for number, written in enumerate(source.splitlines(), start=1)
+             if wanted in written]
+    if len(found) != 1:
+        return error
+    filename, number = found[0]
+    return MarkupError(Problem(Location(filename, number), problem.field,
+                               f"{problem.message} (line {line} of the Markdown made for "
+                               f"{problem.location.file})"))
 
 
 def render(loaded: LoadedBrief, audience_name: str, fmt: str,

@@ -124,6 +124,47 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
 
 
+def closure(paths: tuple[str, ...], name: str) -> list[tuple[str, str | None, str | None]]:
+    """(name, file, source) of a template and of every template it extends, includes or
+    imports; the source is None for one that does not exist."""
+    env = environment(paths)
+    found: dict[str, tuple[str, str | None, str | None]] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in found:
+            continue
+        try:
+            source, filename, _ = env.loader.get_source(env, current)
+        except jinja2.TemplateNotFound:
+            found[current] = (current, None, None)
+            continue
+        found[current] = (current, filename, source)
+        pending.extend(_referenced(env, source))
+    return list(found.values())
+
+
+def _referenced(env, source: str) -> list[str]:
+    """The templates a source names; kept in the user's cache by content, since finding
+    them means parsing the template."""
+    import json
+
+    from jinja2 import meta
+
+    from . import cache
+
+    entry = cache.key("template-refs", source)
+    stored = cache.get("template-refs", entry)
+    if stored is not None:
+        return json.loads(stored)
+    try:
+        names = [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+    except jinja2.TemplateSyntaxError:
+        return []   # the template check reports it, at its line
+    cache.put("template-refs", entry, json.dumps(names).encode())
+    return names
+
+
 def search_path(project_templates: Path | None) -> tuple[str, ...]:
     """The project's templates first, then the built-in ones."""
     paths = [str(project_templates)] if project_templates and project_templates.is_dir() else []

@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefgen import blocks as b
 from briefgen import richtext, templating
 from briefgen.errors import TemplateError
 from briefgen.markup import parse
+
+from .conftest import minimal_brief, problem_lines, run_cli, write_files
 
 NASTY = ["a | b", "# not a heading", "*not em*", "_x_", "`code`", "<b>bold?</b>",
          "&amp; &", "{{ 7*7 }}", "{% if %}", '<font color="red">x</font>', "<para>",
@@ -88,3 +91,34 @@ def test_the_project_templates_override_the_builtin_ones_by_name(tmp_path):
     assert paths[0] == str(folder)
     assert templating.render(paths, "public.md.j2", {}) == "# Overridden\n"
     assert "{% extends" in (templating.BUILTIN_TEMPLATES / "analytical.md.j2").read_text()
+
+
+def test_markdown_a_template_writes_that_briefs_do_not_support_is_placed_at_its_line(tmp_path):
+    """A code block (four-space indent) written by a project template: the error names the
+    template's line, and the line of the Markdown it made."""
+    write_files(tmp_path, {
+        "data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False),
+        "templates/public.md.j2": '{% extends "builtin/public.md.j2" %}\n'
+                                  "{% block back_matter %}\n\n"
+                                  "    print('not a brief')\n{% endblock %}\n"})
+    result = run_cli("build", "--audience", "public", "--format", "docx", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = problem_lines(result.stderr)
+    assert line.startswith("templates/public.md.j2:4: the generated Markdown has a code "
+                           "block, which briefs do not support (line "), line
+    assert "of the Markdown made for data/brief.yaml (public.md.j2))" in line
+    assert not (tmp_path / "out" / "brief" / "brief-public.docx").exists()
+
+
+def test_unsupported_markdown_on_a_line_no_template_holds_alone_stays_at_the_markdown_line(
+        tmp_path):
+    """Two templates lines could have written it: the Markdown line is what is certain."""
+    write_files(tmp_path, {
+        "data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False),
+        "templates/public.md.j2": '{% extends "builtin/public.md.j2" %}\n'
+                                  "{% block back_matter %}\n\n    code\n\n    code\n"
+                                  "{% endblock %}\n"})
+    result = run_cli("build", "--audience", "public", "--format", "docx", cwd=tmp_path)
+    assert result.returncode == 1
+    [line] = [ln for ln in result.stderr.splitlines() if "code block" in ln]
+    assert line.startswith("data/brief.yaml (public.md.j2):"), line
