@@ -114,6 +114,14 @@ def problem_lines(stderr: str) -> list[str]:
             if re.match(r"[^\s:]+(:\d+)*: ", line) and not line.startswith("warning:")]
 
 
+def public_back_matter(root: Path, body: str) -> None:
+    """A project template extending the built-in public one, its back matter replaced by
+    ``body`` (which starts on the template's line 3)."""
+    write_files(root, {"templates/public.md.j2": '{% extends "builtin/public.md.j2" %}\n'
+                                                 "{% block back_matter %}\n" + body +
+                                                 "{% endblock %}\n"})
+
+
 def write_files(root: Path, files: dict) -> None:
     """Write text or bytes files under ``root``, making folders as needed."""
     for name, content in files.items():

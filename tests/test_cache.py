@@ -10,7 +10,7 @@ import pytest
 from briefgen import cache, fingerprint, fonts, pipeline, templating
 from briefgen.build import Project, build
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, public_back_matter, run_cli
 
 OUTPUTS = ("executive", "analytical", "public")
 
@@ -121,10 +121,7 @@ def test_a_template_that_passed_the_check_is_checked_again_once_it_changes(tmp_p
                                                                            cache_dir):
     project = seed_project(tmp_path / "project")
     assert run_cli("build", "--audience", "public", cwd=project).returncode == 0
-    (project / "templates").mkdir()
-    (project / "templates" / "public.md.j2").write_text(
-        '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\n'
-        "{{ brief.no_such_field }}\n{% endblock %}\n", encoding="utf-8")
+    public_back_matter(project, "{{ brief.no_such_field }}\n")
     result = run_cli("build", "--audience", "public", cwd=project)
     assert result.returncode == 1
     assert "public.md.j2:3" in result.stderr and "no_such_field" in result.stderr

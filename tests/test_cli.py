@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import AUDIENCES, ROOT
+from .conftest import AUDIENCES, ROOT, public_back_matter
 
 BRIEF = "russia-china-taiwan"
 
@@ -113,10 +113,7 @@ def test_the_committed_schema_file_is_current():
 def test_a_template_error_exits_1_naming_the_template_line_and_keeps_outputs(project):
     assert run("build", "--audience", "public", cwd=project).returncode == 0
     before = outputs(project)
-    (project / "templates").mkdir()
-    (project / "templates" / "public.md.j2").write_text(
-        '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\n'
-        "{{ brief.sumary }}\n{% endblock %}\n", encoding="utf-8")
+    public_back_matter(project, "{{ brief.sumary }}\n")
     result = run("build", "--audience", "public", cwd=project)
     assert result.returncode == 1
     assert ("templates/public.md.j2:3: brief.sumary: the Brief model has no field 'sumary' "

@@ -12,7 +12,7 @@ from briefgen import richtext, templating
 from briefgen.errors import TemplateError
 from briefgen.markup import parse
 
-from .conftest import minimal_brief, problem_lines, run_cli, write_files
+from .conftest import minimal_brief, problem_lines, public_back_matter, run_cli, write_files
 
 NASTY = ["a | b", "# not a heading", "*not em*", "_x_", "`code`", "<b>bold?</b>",
          "&amp; &", "{{ 7*7 }}", "{% if %}", '<font color="red">x</font>', "<para>",
@@ -93,15 +93,16 @@ def test_the_project_templates_override_the_builtin_ones_by_name(tmp_path):
     assert "{% extends" in (templating.BUILTIN_TEMPLATES / "analytical.md.j2").read_text()
 
 
+def build_public_with_back_matter(root: Path, body: str):
+    write_files(root, {"data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False)})
+    public_back_matter(root, body)
+    return run_cli("build", "--audience", "public", "--format", "docx", cwd=root)
+
+
 def test_markdown_a_template_writes_that_briefs_do_not_support_is_placed_at_its_line(tmp_path):
     """A code block (four-space indent) written by a project template: the error names the
     template's line, and the line of the Markdown it made."""
-    write_files(tmp_path, {
-        "data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False),
-        "templates/public.md.j2": '{% extends "builtin/public.md.j2" %}\n'
-                                  "{% block back_matter %}\n\n"
-                                  "    print('not a brief')\n{% endblock %}\n"})
-    result = run_cli("build", "--audience", "public", "--format", "docx", cwd=tmp_path)
+    result = build_public_with_back_matter(tmp_path, "\n    print('not a brief')\n")
     assert result.returncode == 1
     [line] = problem_lines(result.stderr)
     assert line.startswith("templates/public.md.j2:4: the generated Markdown has a code "
@@ -112,13 +113,8 @@ def test_markdown_a_template_writes_that_briefs_do_not_support_is_placed_at_its_
 
 def test_unsupported_markdown_on_a_line_no_template_holds_alone_stays_at_the_markdown_line(
         tmp_path):
-    """Two templates lines could have written it: the Markdown line is what is certain."""
-    write_files(tmp_path, {
-        "data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False),
-        "templates/public.md.j2": '{% extends "builtin/public.md.j2" %}\n'
-                                  "{% block back_matter %}\n\n    code\n\n    code\n"
-                                  "{% endblock %}\n"})
-    result = run_cli("build", "--audience", "public", "--format", "docx", cwd=tmp_path)
+    """Two template lines could have written it: the Markdown line is what is certain."""
+    result = build_public_with_back_matter(tmp_path, "\n    code\n\n    code\n")
     assert result.returncode == 1
     [line] = [ln for ln in result.stderr.splitlines() if "code block" in ln]
     assert line.startswith("data/brief.yaml (public.md.j2):"), line
