@@ -31,7 +31,12 @@ def directory() -> Path | None:
     chosen = os.environ.get("BRIEFGEN_CACHE_DIR")
     if chosen is not None:
         return None if chosen.strip().lower() in (*OFF, "") else Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except RuntimeError:     # no home folder (some service accounts): no cache
+            return None
     return Path(base) / "briefgen"
 
 

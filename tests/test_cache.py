@@ -125,3 +125,16 @@ def test_a_template_that_passed_the_check_is_checked_again_once_it_changes(tmp_p
     result = run_cli("build", "--audience", "public", cwd=project)
     assert result.returncode == 1
     assert "public.md.j2:3" in result.stderr and "no_such_field" in result.stderr
+
+
+def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch):
+    monkeypatch.delenv("BRIEFGEN_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert cache.directory() is None
+    assert cache.get("kind", "ab" * 32) is None
+    cache.put("kind", "ab" * 32, b"payload")   # nothing to write to, and no error
