@@ -59,9 +59,7 @@ def add_family(name: str, files: dict[str, str]) -> None:
 
 def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
     """The ReportLab name of one face of a family, registered on first use."""
-    style = {(False, False): "regular", (True, False): "bold", (False, True): "italic",
-             (True, True): "bold_italic"}[(bold, italic)]
-    return registered(family + SUFFIXES[style])
+    return registered(family + SUFFIXES[_style(bold, italic)])
 
 
 def search_dirs() -> list[Path]:
@@ -175,19 +173,23 @@ def register_family(family: str) -> str:
     return family
 
 
-def runs(text: str, primary: str, families: tuple[str, ...] = ()) -> list[tuple[str | None, str]]:
-    """Split ``text`` into (family or None for ``primary``, text) runs by glyph coverage.
+def runs(text: str, primary: str, families: tuple[str, ...] = (), bold: bool = False,
+         italic: bool = False) -> list[tuple[str | None, str]]:
+    """Split ``text``, set in one face of ``primary``, into (family or None for
+    ``primary``, text) runs by that face's glyphs.
 
-    A character ``primary`` lacks goes to the first of ``families``, then of the
-    CJK fallbacks, that has it.
+    A character the face lacks goes to the first of ``families``, then of the CJK
+    fallbacks, whose same face has it.  Only the faces text is set in are read.
     """
-    primary_glyphs = family_coverage(primary)
+    style = _style(bold, italic)
+    primary_glyphs = coverage(primary + SUFFIXES[style])
     if primary_glyphs.issuperset(text):
         return [(None, text)]
     order = tuple(f for f in families if f != primary) + FALLBACKS
     out: list[tuple[str | None, str]] = []
     for char in text:
-        chosen = None if (char in primary_glyphs or char.isspace()) else _fallback(char, order)
+        chosen = None if (char in primary_glyphs or char.isspace()) else \
+            _fallback(char, order, style)
         if out and out[-1][0] == chosen:
             out[-1] = (chosen, out[-1][1] + char)
         else:
@@ -195,9 +197,14 @@ def runs(text: str, primary: str, families: tuple[str, ...] = ()) -> list[tuple[
     return out
 
 
-def _fallback(char: str, order: tuple[str, ...]) -> str:
+def _style(bold: bool, italic: bool) -> str:
+    return {(False, False): "regular", (True, False): "bold", (False, True): "italic",
+            (True, True): "bold_italic"}[(bold, italic)]
+
+
+def _fallback(char: str, order: tuple[str, ...], style: str) -> str:
     for family in order:
-        if char in family_coverage(family):
+        if char in coverage(family + SUFFIXES[style]):
             register_family(family)
             return family
     raise GlyphError.at("fonts", f"no font has a glyph for {char!r} (U+{ord(char):04X})")

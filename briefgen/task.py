@@ -137,6 +137,7 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
     work = _documents(loaded, project, task, names, fmts)
     away = [helpers.submit(render_elsewhere, str(project.root), str(project.out), work, fmt)
             for fmt in fmts[1:]] if helpers is not None else []
+    _check_glyphs(loaded, project.settings, work)   # meanwhile; a failure discards them
     rendered = {}
     for fmt in fmts[:1] if away else fmts:
         rendered.update(_bytes(project, work, fmt, warnings))
@@ -151,8 +152,7 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
 
 
 def _documents(loaded: LoadedBrief, project, task: Task, names, fmts) -> _Documents:
-    """The template stage of every audience with an outdated output, and the glyph check
-    of those going to a format that embeds fonts."""
+    """The template stage of every audience with an outdated output."""
     settings, out = project.settings, project.out
     previous = _previous_edition(out, loaded, settings, task.previous)
     work = _Documents(task.path, loaded.brief.id, {}, {})
@@ -160,14 +160,20 @@ def _documents(loaded: LoadedBrief, project, task: Task, names, fmts) -> _Docume
         slots = [f for f in fmts if not _still_current(task, f"{name}/{f}", out)]
         if not slots:
             continue
-        if any(embeds_fonts(fmt) for fmt in slots):
-            pipeline.check_glyphs(loaded, settings.theme_for(settings.audience(name)))
         started = time.perf_counter()
         with time_limit(settings.limits.max_render_seconds, str(task.path), f"the {name} brief"):
             document = pipeline.document_for(loaded, name, settings, previous)
         work.documents[name] = (document, time.perf_counter() - started)
         work.slots[name] = slots
     return work
+
+
+def _check_glyphs(loaded: LoadedBrief, settings, work: _Documents) -> None:
+    """Every character of the brief must have a glyph in the fonts of each audience whose
+    outputs embed fonts; the error names the field and its line."""
+    for name, slots in work.slots.items():
+        if any(embeds_fonts(fmt) for fmt in slots):
+            pipeline.check_glyphs(loaded, settings.theme_for(settings.audience(name)))
 
 
 def _bytes(project, work: _Documents, fmt: str, warnings: list) -> dict:

@@ -262,7 +262,8 @@ class PdfRenderer(Renderer):
     def text(self, value: str, style, ink: "_Ink") -> list:
         """``value`` as fragments, split into runs by the script each face can draw."""
         return [_fragment(style, ink if face is None else replace(ink, family=face), run)
-                for face, run in fonts.runs(value, ink.family, self.theme.families)]
+                for face, run in fonts.runs(value, ink.family, self.theme.families, ink.bold,
+                                            ink.italic)]
 
     def render_text(self, node: b.Text, style, ink: "_Ink") -> list:
         return self.text(node.text, style, ink)
@@ -511,7 +512,7 @@ def _draw_runs(canvas: Canvas, text: str, x: float, y: float, theme, size: float
     """Draw ``text`` in the heading family, falling back by script; return its width."""
     family = theme.heading_font
     runs = [(fonts.face_name(other or family, bold=bold), run)
-            for other, run in fonts.runs(text, family, theme.families)]
+            for other, run in fonts.runs(text, family, theme.families, bold)]
     total = sum(stringWidth(run, name, size) for name, run in runs)
     x -= total / 2 if align == "centre" else 0
     for name, run in runs:
