@@ -9,6 +9,7 @@ last, all under a lock on the output folder.
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .fingerprint import Fingerprints
 from .manifest import Manifest, sha256
 from .renderers import formats as known_formats
 from .task import BriefResult, Output, Task, build_elsewhere, build_task, prepare_elsewhere, \
-    stale_reviews, write_atomic
+    stale_reviews, start_worker, write_atomic
 
 LOCK = ".briefgen.lock"
 
@@ -93,33 +94,37 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
 
 @contextmanager
 def _workers(project: Project, jobs: int, tasks: list, names: list, fmts: list):
-    """(worker processes or None, whether they help with each brief's formats).
+    """(worker processes or None, whether they help with one brief's formats).
 
-    With as many briefs as jobs, each worker builds whole briefs.  With fewer, they are
-    helpers that take each brief's formats after the first; they ready those formats
-    (imports, fonts, styles) as soon as they start, while this process loads and
-    renders its own."""
+    With several briefs, each worker builds whole briefs.  With one, they are helpers
+    that take its formats after the first; they ready those formats (imports, fonts,
+    styles) as soon as they start, while this process loads and renders its own."""
     if jobs <= 1 or not tasks or (len(tasks) == 1 and len(fmts) == 1):
         yield None, False
         return
     from concurrent.futures import ProcessPoolExecutor   # 15 ms: only when used
 
-    if len(tasks) < jobs and len(fmts) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs - 1, len(fmts) - 1)) as pool:
+    helping = len(tasks) == 1
+    size = min(jobs - 1, len(fmts) - 1) if helping else min(jobs, len(tasks))
+    pool = ProcessPoolExecutor(max_workers=size, initializer=start_worker,
+                               initargs=(project, os.getpid()))
+    try:
+        if helping:
             for fmt in fmts[1:]:
-                pool.submit(prepare_elsewhere, str(project.root), str(project.out), names,
-                            [fmt])
-            yield pool, True
-        return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-        yield pool, False
+                pool.submit(prepare_elsewhere, names, [fmt])
+        yield pool, helping
+    except BaseException:          # a failure or a stop (SIGTERM): start nothing more
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def forget_inputs() -> None:
     """Drop what earlier builds in this process read: templates, themes and hashes may
     have changed since (``watch`` and ``schedule`` build again and again)."""
-    from . import fingerprint, templating
+    from . import fingerprint, fonts, templating
 
+    fonts.forget_coverage()
     for cached in (fingerprint.file_hash, fingerprint.font_file_hash,
                    fingerprint.templates_fingerprint,
                    fingerprint.theme_fingerprint, templating.environment, pipeline._theme,
@@ -215,8 +220,7 @@ def _execute(project, tasks, names, fmts, strict, pool, helping: bool, progress)
         return
     from concurrent.futures import as_completed
 
-    futures = [pool.submit(build_elsewhere, str(project.root), str(project.out), task, names,
-                           fmts, strict) for task in tasks]
+    futures = [pool.submit(build_elsewhere, task, names, fmts, strict) for task in tasks]
     for future in as_completed(futures):
         result = future.result()
         _tell(progress, result)

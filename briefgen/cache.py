@@ -13,31 +13,54 @@ outputs are byte-identical either way.
 
 Location: ``$BRIEFGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefgen``, else
 ``~/.cache/briefgen``.  ``BRIEFGEN_CACHE_DIR=off`` turns it off.  Like any folder
-of compiled code, it must be writable only by the user who runs briefgen.
+of compiled code, it must be writable only by the user who runs briefgen: briefgen
+makes it so (mode 0700), and does not use a folder that others can write to, that
+belongs to someone else, or that is a link.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 OFF = ("off", "none", "0", "false")
 
 
 def directory() -> Path | None:
-    """The cache folder, or None when the cache is off."""
-    chosen = os.environ.get("BRIEFGEN_CACHE_DIR")
-    if chosen is not None:
-        return None if chosen.strip().lower() in (*OFF, "") else Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        try:
-            base = Path.home() / ".cache"
-        except RuntimeError:     # no home folder (some service accounts): no cache
-            return None
+    """The cache folder, or None when the cache is off or not safe to use."""
+    chosen = _chosen()
+    return chosen if chosen is not None and _private(str(chosen)) else None
+
+
+def _chosen() -> Path | None:
+    try:
+        chosen = os.environ.get("BRIEFGEN_CACHE_DIR")
+        if chosen is not None:
+            return None if chosen.strip().lower() in (*OFF, "") else Path(chosen).expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:     # "~" with no home folder (some service accounts): no cache
+        return None
     return Path(base) / "briefgen"
+
+
+@lru_cache(maxsize=8)
+def _private(folder: str) -> bool:
+    """Whether the folder (made, owner-only, if missing) is one only this user can write.
+
+    The cache holds compiled templates, which are code: a folder that is a link, belongs
+    to someone else, or others may write to, is not used.
+    """
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and \
+        not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def key(*parts: str) -> str:
@@ -72,6 +95,7 @@ def put(kind: str, entry_key: str, data: bytes) -> None:
     path = _entry(kind, entry_key)
     if path is None:
         return
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
@@ -79,7 +103,8 @@ def put(kind: str, entry_key: str, data: bytes) -> None:
             out.write(hashlib.sha256(data).digest() + data)
         os.replace(temporary, path)
     except OSError:
-        return
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
 
 
 def folder(kind: str) -> Path | None:

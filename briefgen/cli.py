@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,13 @@ def _fail(error: BriefgenError) -> None:
 @click.version_option(package_name="briefgen")
 def main() -> None:
     """Turn curated YAML data into DOCX and PDF policy briefs, one per audience."""
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum, frame) -> None:
+    """A scheduler's stop (SIGTERM) unwinds like an interrupt: temporary files are removed,
+    the output lock is released and worker processes are stopped; outputs stay whole."""
+    raise SystemExit(128 + signum)
 
 
 @main.command()

@@ -64,7 +64,13 @@ def face_name(family: str, bold: bool = False, italic: bool = False) -> str:
 
 def search_dirs() -> list[Path]:
     extra = [d for d in os.environ.get("BRIEFGEN_FONT_DIRS", "").split(os.pathsep) if d]
-    return [Path(d).expanduser() for d in (*extra, *FONT_DIRS)]
+    found = []
+    for folder in (*extra, *FONT_DIRS):
+        try:
+            found.append(Path(folder).expanduser())
+        except RuntimeError:      # "~" with no home folder: the system folders still serve
+            continue
+    return found
 
 
 @lru_cache(maxsize=None)
@@ -133,6 +139,13 @@ def coverage(name: str) -> frozenset:
 
 
 _COVERAGE: dict[str, frozenset] = {}   # by font file: the styles of a .ttc share one
+
+
+def forget_coverage() -> None:
+    """Forget the coverage read so far (a font file may have been replaced since)."""
+    _COVERAGE.clear()
+    family_coverage.cache_clear()
+    _drawable.cache_clear()
 
 
 def _file_coverage(file_name: str, name: str) -> frozenset:

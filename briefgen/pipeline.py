@@ -31,11 +31,13 @@ class Settings:
     levels: tuple = DEFAULT_LEVELS
     theme: Theme | None = None      # one theme for every audience, overriding theirs
     limits: Limits = DEFAULT_LIMITS
+    root: Path | None = None        # the project's folder: themes name files only inside it
 
     @classmethod
     def from_config(cls, config: Config) -> "Settings":
         return cls(templates=config.templates, themes=config.themes,
-                   audiences=config.audiences, levels=config.levels, limits=config.limits)
+                   audiences=config.audiences, levels=config.levels, limits=config.limits,
+                   root=config.root)
 
     def audience(self, name: str) -> Audience:
         for audience in self.audiences:
@@ -48,13 +50,14 @@ class Settings:
         if self.theme is not None:
             return self.theme.with_labels(audience.labels)
         return _theme(audience.theme, self.themes, tuple(sorted(audience.labels.items())),
-                      self.limits)
+                      self.limits, self.root)
 
 
 @lru_cache(maxsize=32)
-def _theme(name: str, themes: Path | None, labels: tuple, limits: Limits) -> Theme:
+def _theme(name: str, themes: Path | None, labels: tuple, limits: Limits,
+           root: Path | None) -> Theme:
     """Themes are loaded once per process; renderers cache their styles per theme object."""
-    return load_theme(name, themes, limits=limits).with_labels(dict(labels))
+    return load_theme(name, themes, limits=limits, root=root).with_labels(dict(labels))
 
 
 def context(brief: Brief, audience: Audience, theme: Theme,

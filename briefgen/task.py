@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from . import editions, pipeline
@@ -77,40 +77,51 @@ def build_task(project, task: Task, names, fmts, strict: bool, helpers=None) -> 
     return result
 
 
-def build_elsewhere(root: str, out: str, task: Task, names, fmts, strict: bool) -> BriefResult:
-    """``build_task`` in a worker process, which knows the project by its folders."""
-    return build_task(_project(root, out), task, names, fmts, strict)
+def build_elsewhere(task: Task, names, fmts, strict: bool) -> BriefResult:
+    """``build_task`` in a worker process, for the project the build gave it."""
+    return build_task(_WORKER["project"], task, names, fmts, strict)
 
 
-def render_elsewhere(root: str, out: str, work: "_Documents",
-                     fmt: str) -> tuple[dict, list, list]:
+def render_elsewhere(work: "_Documents", fmt: str) -> tuple[dict, list, list]:
     """One format of a brief's documents in a helper process: (rendered, warnings,
     problems)."""
     warnings: list = []
     try:
-        return _bytes(_project(root, out), work, fmt, warnings), warnings, []
+        return _bytes(_WORKER["project"], work, fmt, warnings), warnings, []
     except BriefgenError as error:
         return {}, [], error.relocated(str(work.path)).problems
 
 
-def prepare_elsewhere(root: str, out: str, names, fmts) -> None:
+def prepare_elsewhere(names, fmts) -> None:
     """Ready a worker for ``fmts``: import their renderers, read the fonts and build the
     styles of each audience's theme (errors wait for the render that meets them)."""
-    project = _project(root, out)
+    settings = _WORKER["project"].settings
     for fmt in fmts:
         for name in names:
             try:
-                renderer_for(fmt).prepare(project.settings.theme_for(
-                    project.settings.audience(name)))
+                renderer_for(fmt).prepare(settings.theme_for(settings.audience(name)))
             except BriefgenError:
                 return
 
 
-@lru_cache(maxsize=4)
-def _project(root: str, out: str):
-    from .build import Project
+_WORKER: dict = {}   # in a worker process: the project of the build that started it
 
-    return Project.at(root, out)
+
+def start_worker(project, parent: int) -> None:
+    """A worker process's start: the build's own project (its settings as the caller made
+    them, not re-read from disk), and on Linux, death with the build that forked it."""
+    _WORKER["project"] = project
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):     # not Linux: workers end with their queue
+        pass
+    if os.getppid() != parent:            # the build died before the line above
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _load(path: Path, settings) -> LoadedBrief:
@@ -135,7 +146,7 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
     The documents are made here; with ``helpers``, each format after the first is turned
     into bytes in a helper process meanwhile."""
     work = _documents(loaded, project, task, names, fmts)
-    away = [helpers.submit(render_elsewhere, str(project.root), str(project.out), work, fmt)
+    away = [helpers.submit(render_elsewhere, work, fmt)
             for fmt in fmts[1:]] if helpers is not None else []
     _check_glyphs(loaded, project.settings, work)   # meanwhile; a failure discards them
     rendered = {}
@@ -190,8 +201,8 @@ def _bytes(project, work: _Documents, fmt: str, warnings: list) -> dict:
         audience = settings.audience(name)
         started = time.perf_counter()
         renderer = renderer_for(fmt)(settings.theme_for(audience))
-        with time_limit(max(limit - shared, 0.001), str(work.path), f"the {name} {fmt.upper()}",
-                        limit):
+        left = max(limit - shared, 0.001) if limit > 0 else 0   # 0: no limit
+        with time_limit(left, str(work.path), f"the {name} {fmt.upper()}", limit):
             data = renderer.render(document)
         _check_size(data, name, fmt, settings.limits.max_output_bytes)
         warnings.extend(_over_budget(work.path, audience, renderer.pages))

@@ -121,7 +121,24 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     from . import cache
 
     folder = cache.folder("jinja")
-    return jinja2.FileSystemBytecodeCache(str(folder)) if folder is not None else None
+    return _QuietBytecodeCache(str(folder)) if folder is not None else None
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache, where a folder that cannot be read or written, or a damaged
+    entry, is a miss rather than a failed build."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, EOFError, ValueError, TypeError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
 
 
 def closure(paths: tuple[str, ...], name: str) -> list[tuple[str, str | None, str | None]]:

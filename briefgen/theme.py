@@ -267,8 +267,9 @@ def _within(path: Path, folders: list[Path]) -> bool:
 
 
 def _project_root(folder: Path, project_themes: Path | None) -> Path | None:
-    """The project a theme in ``folder`` belongs to: the nearest folder at or above it
-    holding a project file, else the one holding the project's themes folder."""
+    """The project a theme in ``folder`` belongs to, when the caller does not say: the
+    nearest folder at or above it holding a project file, else the one holding the
+    project's themes folder."""
     folder = Path(os.path.abspath(folder))
     for candidate in (folder, *folder.parents):
         if (candidate / PROJECT_FILE).is_file():
@@ -296,7 +297,7 @@ def theme_paths(project_themes: Path | None) -> dict[str, Path]:
 
 
 def load_theme(name: str, project_themes: Path | None = None, *, where=None,
-               limits=None) -> Theme:
+               limits=None, root: Path | None = None) -> Theme:
     """A theme by name (project, then built-in) or by path; ``where`` names the reference."""
     from .load import validate_file
 
@@ -307,5 +308,6 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None,
                                                f"of {known} or a path to a .yaml file")
     from .limits import DEFAULT_LIMITS
 
-    context = {"folder": path.parent, "root": _project_root(path.parent, project_themes)}
+    root = root if root is not None else _project_root(path.parent, project_themes)
+    context = {"folder": path.parent, "root": root}
     return validate_file(path, ThemeFile, context, limits or DEFAULT_LIMITS).to_theme(path)

@@ -138,3 +138,64 @@ def test_no_home_folder_means_no_cache_not_a_failure(monkeypatch):
     assert cache.directory() is None
     assert cache.get("kind", "ab" * 32) is None
     cache.put("kind", "ab" * 32, b"payload")   # nothing to write to, and no error
+
+
+@pytest.mark.parametrize("unsafe", ["others-may-write", "a-link"])
+def test_a_cache_folder_others_could_write_to_is_not_used(tmp_path, monkeypatch, unsafe):
+    """It would hold compiled templates, which are code."""
+    target = tmp_path / "target"
+    target.mkdir(mode=0o700)
+    if unsafe == "others-may-write":
+        folder = target
+        folder.chmod(0o777)
+    else:
+        folder = tmp_path / "link"
+        folder.symlink_to(target)
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(folder))
+    fresh_process_state()
+    assert cache.directory() is None
+    project = seed_project(tmp_path / "project")
+    assert build(Project.at(project)).ok
+    assert list(target.iterdir()) == []
+
+
+def test_a_new_cache_folder_is_private(tmp_path, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(tmp_path / "new" / "cache"))
+    assert cache.directory() == tmp_path / "new" / "cache"
+    assert (tmp_path / "new" / "cache").stat().st_mode & 0o777 == 0o700
+
+
+def test_compiled_templates_that_cannot_be_written_or_read_back_are_misses(
+        tmp_path, cache_dir, monkeypatch):
+    import jinja2
+
+    def refuse(self, bucket):
+        raise PermissionError("read-only cache")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", refuse)
+    project = seed_project(tmp_path / "project")
+    assert build(Project.at(project, project / "first")).ok
+    monkeypatch.undo()
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(cache_dir))
+    fresh_process_state()
+    assert build(Project.at(project, project / "second")).ok    # writes the bytecode now
+    compiled = list((cache_dir / "jinja").rglob("__jinja2_*"))
+    assert compiled
+    for entry in compiled:
+        data = entry.read_bytes()
+        entry.write_bytes(data[:len(data) // 2])   # valid header, truncated code
+    fresh_process_state()
+    assert build(Project.at(project, project / "third")).ok
+    assert outputs(project / "first") == outputs(project / "third")
+
+
+def test_fonts_are_found_with_no_home_folder(monkeypatch):
+    def no_home(self):
+        if str(self).startswith("~"):
+            raise RuntimeError("Could not determine home directory.")
+        return self
+
+    monkeypatch.setattr(Path, "expanduser", no_home)
+    folders = fonts.search_dirs()
+    assert Path("/usr/share/fonts") in folders
+    assert not any(str(folder).startswith("~") for folder in folders)

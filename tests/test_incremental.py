@@ -4,6 +4,7 @@ editions with what changed, stale items, and running on a schedule."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -292,3 +293,75 @@ def _until(condition, seconds: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_helpers_render_with_the_settings_the_caller_gave_not_those_on_disk(tmp_path):
+    """A library caller's theme override reaches the helper process's PDF too."""
+    import dataclasses
+
+    from briefgen.theme import load_theme
+
+    outs = {}
+    for jobs in (1, 2):
+        root = make_project(tmp_path / f"jobs-{jobs}")
+        project = Project.at(root)
+        themed = dataclasses.replace(project, settings=dataclasses.replace(
+            project.settings, theme=load_theme("think-tank")))
+        assert build(themed, jobs=jobs).ok
+        outs[jobs] = documents(root / "out")
+    assert outs[1] == outs[2]
+    plain = make_project(tmp_path / "plain")
+    build(Project.at(plain), jobs=1)
+    pdf = f"{SEED}/{SEED}-analytical.pdf"
+    assert outs[2][pdf] != documents(plain / "out")[pdf]
+
+
+def test_no_render_time_limit_means_none(tmp_path):
+    root = make_project(tmp_path)
+    (root / "briefgen.yaml").write_text("limits:\n  max_render_seconds: 0\n", encoding="utf-8")
+    for jobs in ("1", "2"):
+        result = run_cli(root, "build", "--force", "--jobs", jobs)
+        assert result.returncode == 0, result.stderr
+
+
+def test_a_helper_dies_with_the_build_that_started_it(tmp_path):
+    """Killed with SIGKILL, a build leaves no worker behind (Linux)."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from briefgen.task import start_worker\n"
+        "pool = ProcessPoolExecutor(1, initializer=start_worker, initargs=(None, os.getpid()))\n"
+        "print(pool.submit(os.getpid).result(), flush=True)\n"
+        "pool.submit(time.sleep, 60)\n"
+        "time.sleep(60)\n", encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    for _ in range(50):
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived its build by 5 s")
+
+
+def test_a_stopped_build_exits_143_and_the_next_one_finishes_the_work(tmp_path):
+    """SIGTERM, as cron, systemd or CI send it: no temporary files, no lock left behind."""
+    root = make_project(tmp_path, copies=16)
+    child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--jobs", "2"],
+                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True)
+    while not child.stdout.readline().startswith("wrote "):   # the first of 96 files
+        assert child.poll() is None, "the build ended before it wrote anything"
+    child.send_signal(signal.SIGTERM)
+    child.communicate(timeout=60)
+    assert child.returncode == 143
+    assert len(list((root / "out").rglob("*.pdf"))) < 48
+    assert not list((root / "out").rglob("*.tmp"))
+    again = run_cli(root, "build")
+    assert again.returncode == 0, again.stderr
+    assert len(list((root / "out").rglob("*.pdf"))) == 48

@@ -220,7 +220,7 @@ class DocxRenderer(Renderer):
         """Column widths in twentieths of a point, as Word stores them."""
         frame = frame_width(self.theme)
         shares = column_shares(node, frame, self.theme.table_size)
-        return [int(share * frame * 20) for share in shares]
+        return [round(int(share * frame * 12700) / 635) for share in shares]   # via EMU
 
     def render_callout(self, node: b.Callout) -> None:
         for child in node.children:

@@ -17,6 +17,7 @@ import html
 import io
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -51,7 +52,18 @@ class _QuickFlate(pdfdoc.PDFStreamFilterZCompress):
         return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 1)
 
 
-pdfdoc.PDFZCompress = _QuickFlate()   # ReportLab looks its one Flate filter up here
+@contextmanager
+def _quick_flate():
+    """ReportLab's one Flate filter (looked up in ``pdfdoc`` as each stream is written)
+    swapped for ours while a brief is built, then put back for other users of ReportLab."""
+    previous, pdfdoc.PDFZCompress = pdfdoc.PDFZCompress, _QUICK_FLATE
+    try:
+        yield
+    finally:
+        pdfdoc.PDFZCompress = previous
+
+
+_QUICK_FLATE = _QuickFlate()
 
 
 class _Paragraph(Paragraph):
@@ -74,7 +86,8 @@ class _Paragraph(Paragraph):
 class _Heading(_Paragraph):
     """A heading paragraph that the document template turns into a bookmark."""
 
-    level, title = 1, ""   # the parts of a split heading: only the first is bookmarked
+    level: int | None = None   # a part of a split heading after the first: no bookmark
+    title = ""
 
     def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         parts = super().split(availWidth, availHeight)
@@ -104,7 +117,8 @@ class PdfRenderer(Renderer):
         buffer = io.BytesIO()
         template = _BriefTemplate(buffer, document.meta, self.theme)
         try:
-            template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
+            with _quick_flate():
+                template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
         except LayoutError as error:
             message = _too_tall_cell(self.grids, template.height) or _too_tall(error)
             raise RenderError(f"{document.meta.audience_label}: {message}") from None
@@ -272,7 +286,7 @@ class PdfRenderer(Renderer):
         return [_template(style, ink).clone(text="", lineBreak=True)]
 
     def render_code(self, node: b.Code, style, ink: "_Ink") -> list:
-        return self.text(node.text, style, replace(ink, family=self.theme.table_font))
+        return self.text(node.text, style, ink)   # as in the DOCX: the surrounding face
 
     def render_strong(self, node: b.Strong, style, ink: "_Ink") -> list:
         return self.inline(node.children, style, replace(ink, bold=True))
@@ -419,7 +433,7 @@ class _BriefTemplate(BaseDocTemplate):
         self._outline_level = -1
 
     def afterFlowable(self, flowable) -> None:
-        if isinstance(flowable, _Heading) and flowable.title:
+        if isinstance(flowable, _Heading) and flowable.level is not None:
             level = min(flowable.level - 1, self._outline_level + 1)
             key = f"h{id(flowable)}"
             self.canv.bookmarkPage(key)
