@@ -4,39 +4,33 @@ Paragraphs are built from ReportLab's fragments (text runs with a font,
 size and colour), never from Paragraph markup: the text of a brief is
 never parsed, so nothing in it can act as a tag, and the markup parser
 (the largest cost of a paragraph) never runs.  Runs of text the body font
-cannot draw (Chinese, Japanese, Korean) are set in the fallback face.  Headings become PDF bookmarks, tables repeat their header
-row on every page, and the page template draws the marking and
+cannot draw (Chinese, Japanese, Korean) are set in the fallback face
+(``pdftext``).  Headings become PDF bookmarks, tables repeat their header row
+on every page, and the page template (``pdfpage``) draws the marking and
 "Page N of M".
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import html
 import io
-import time
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfdoc
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Frame, HRFlowable, LayoutError,
-                                Image, PageTemplate, Paragraph, Spacer, Table, TableStyle)
-from reportlab.platypus.paraparser import ParaParser
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (CondPageBreak, HRFlowable, Image, LayoutError, Paragraph, Spacer,
+                                Table, TableStyle)
 
 from .. import blocks as b
 from .. import fonts
 from ..errors import RenderError
-from . import Renderer, column_shares, furniture, register, title_details
-from .page import frame_width, margins, page_size
+from . import Renderer, column_shares, register, title_details
+from .page import frame_width
+from .pdfpage import BriefTemplate, page_furniture
 from .pdfstyle import aligned, colour, stylesheet
+from .pdftext import Ink, fragment, ink_of, template_of
 
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
@@ -86,13 +80,12 @@ class _Paragraph(Paragraph):
 class _Heading(_Paragraph):
     """A heading paragraph that the document template turns into a bookmark."""
 
-    level: int | None = None   # a part of a split heading after the first: no bookmark
-    title = ""
+    bookmark: tuple[int, str] | None = None   # (level, title); a split's later parts: None
 
     def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         parts = super().split(availWidth, availHeight)
         if parts:
-            parts[0].level, parts[0].title = self.level, self.title
+            parts[0].bookmark = self.bookmark
         return parts
 
 
@@ -115,10 +108,10 @@ class PdfRenderer(Renderer):
         for block in document.blocks:
             story.extend(self.dispatch(block))
         buffer = io.BytesIO()
-        template = _BriefTemplate(buffer, document.meta, self.theme)
+        template = BriefTemplate(buffer, document.meta, self.theme)
         try:
             with _quick_flate():
-                template.build(story, canvasmaker=_page_furniture(document.meta, self.theme))
+                template.build(story, canvasmaker=page_furniture(document.meta, self.theme))
         except LayoutError as error:
             message = _too_tall_cell(self.grids, template.height) or _too_tall(error)
             raise RenderError(f"{document.meta.audience_label}: {message}") from None
@@ -134,7 +127,7 @@ class PdfRenderer(Renderer):
         for name, value in lines:
             if value:
                 style = self.styles[name]
-                story.append(_Paragraph("", style, frags=self.text(value, style, _ink_of(style))))
+                story.append(_Paragraph("", style, frags=self.text(value, style, ink_of(style))))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
@@ -155,7 +148,7 @@ class PdfRenderer(Renderer):
         # Keep-with-next alone can leave a heading at the foot of a page when the
         # flowable after it may split; ask for room for a few lines as well.
         heading = _Heading("", style, frags=self.frags(node.children, style))
-        heading.level, heading.title = node.level, title
+        heading.bookmark = (node.level, title)
         return [CondPageBreak(self.theme.body_size * 6), heading]
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
@@ -268,80 +261,39 @@ class PdfRenderer(Renderer):
 
     def frags(self, nodes: tuple, style) -> list:
         """The fragments of a paragraph in ``style`` holding ``nodes``."""
-        return self.inline(nodes, style, _ink_of(style))
+        return self.inline(nodes, style, ink_of(style))
 
-    def inline(self, nodes: tuple, style, ink: "_Ink") -> list:
+    def inline(self, nodes: tuple, style, ink: Ink) -> list:
         return [frag for node in nodes for frag in self.dispatch(node, style, ink)]
 
-    def text(self, value: str, style, ink: "_Ink") -> list:
+    def text(self, value: str, style, ink: Ink) -> list:
         """``value`` as fragments, split into runs by the script each face can draw."""
-        return [_fragment(style, ink if face is None else replace(ink, family=face), run)
+        return [fragment(style, ink if face is None else replace(ink, family=face), run)
                 for face, run in fonts.runs(value, ink.family, self.theme.families, ink.bold,
                                             ink.italic)]
 
-    def render_text(self, node: b.Text, style, ink: "_Ink") -> list:
+    def render_text(self, node: b.Text, style, ink: Ink) -> list:
         return self.text(node.text, style, ink)
 
-    def render_line_break(self, node: b.LineBreak, style, ink: "_Ink") -> list:
-        return [_template(style, ink).clone(text="", lineBreak=True)]
+    def render_line_break(self, node: b.LineBreak, style, ink: Ink) -> list:
+        return [template_of(style, ink).clone(text="", lineBreak=True)]
 
-    def render_code(self, node: b.Code, style, ink: "_Ink") -> list:
+    def render_code(self, node: b.Code, style, ink: Ink) -> list:
         return self.text(node.text, style, ink)   # as in the DOCX: the surrounding face
 
-    def render_strong(self, node: b.Strong, style, ink: "_Ink") -> list:
+    def render_strong(self, node: b.Strong, style, ink: Ink) -> list:
         return self.inline(node.children, style, replace(ink, bold=True))
 
-    def render_emph(self, node: b.Emph, style, ink: "_Ink") -> list:
+    def render_emph(self, node: b.Emph, style, ink: Ink) -> list:
         return self.inline(node.children, style, replace(ink, italic=True))
 
-    def render_link(self, node: b.Link, style, ink: "_Ink") -> list:
+    def render_link(self, node: b.Link, style, ink: Ink) -> list:
         linked = replace(ink, href=node.url, colour=self.theme.accent_colour)
         return self.inline(node.children, style, linked)
 
-    def render_status(self, node: b.Status, style, ink: "_Ink") -> list:
+    def render_status(self, node: b.Status, style, ink: Ink) -> list:
         hex_colour = self.colours.get(node.value, self.theme.muted_colour)
         return self.text(node.value, style, replace(ink, bold=True, colour=hex_colour))
-
-
-# ---------------------------------------------------------- fragments
-
-@dataclass(frozen=True)
-class _Ink:
-    """How a run of text is set: its family, weight, slant, colour and link."""
-
-    family: str
-    bold: bool = False
-    italic: bool = False
-    colour: str | None = None     # None: the paragraph style's colour
-    href: str | None = None
-
-
-def _ink_of(style) -> _Ink:
-    family, bold, italic = fonts.split_face(style.fontName)
-    return _Ink(family, bold, italic)
-
-
-def _fragment(style, ink: _Ink, text: str):
-    template = _template(style, ink)
-    return template.clone(text=text, link=list(template.link), us_lines=list(template.us_lines))
-
-
-@lru_cache(maxsize=4096)
-def _template(style, ink: _Ink):
-    """An empty fragment in ``style`` set as ``ink``; text is added by cloning it.
-
-    The style's defaults come from ReportLab's own parser, run on fixed markup;
-    only a link target (escaped) ever goes into that markup.
-    """
-    markup = "x"
-    if ink.href is not None:
-        markup = f'<a href="{html.escape(ink.href)}"><u>x</u></a>'   # not xml.sax: 16 ms of imports
-    frag = ParaParser().parse(markup, style)[1][0]
-    frag = frag.clone(fontName=fonts.face_name(ink.family, ink.bold, ink.italic),
-                      bold=int(ink.bold), italic=int(ink.italic))
-    if ink.colour is not None:
-        frag.textColor = colour(ink.colour)
-    return frag
 
 
 @dataclass(frozen=True)
@@ -415,137 +367,3 @@ def _too_tall(error: LayoutError) -> str:
     what = "a table cell" if "Table" in text else "a paragraph or box"
     return (f"{what} is taller than a page and cannot be split; shorten it or split it into "
             "several rows or paragraphs")
-
-
-# -------------------------------------------------------------- the page
-
-class _BriefTemplate(BaseDocTemplate):
-    def __init__(self, buffer: io.BytesIO, meta: b.DocumentMeta, theme):
-        top, right, bottom, left = margins(theme)
-        super().__init__(buffer, pagesize=page_size(theme), topMargin=top, rightMargin=right,
-                         bottomMargin=bottom, leftMargin=left, title=meta.title,
-                         author="; ".join(meta.authors), subject=meta.subject,
-                         keywords=list(meta.keywords), creator="briefgen", producer="briefgen",
-                         lang=meta.language, invariant=1, initialFontName=fonts.face_name(theme.heading_font))
-        frame = Frame(left, bottom, self.width, self.height, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
-        self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-        self._outline_level = -1
-
-    def afterFlowable(self, flowable) -> None:
-        if isinstance(flowable, _Heading) and flowable.level is not None:
-            level = min(flowable.level - 1, self._outline_level + 1)
-            key = f"h{id(flowable)}"
-            self.canv.bookmarkPage(key)
-            self.canv.addOutlineEntry(flowable.title, key, level=level, closed=False)
-            self._outline_level = level
-
-
-def _page_furniture(meta: b.DocumentMeta, theme):
-    """A canvas class that draws header and footer on every page.
-
-    The page total is not known while pages are drawn, so each footer refers
-    to a form XObject that ``save`` fills in at the end: one pass, and
-    bookmarks keep pointing at their own pages.
-    """
-    texts = furniture(meta, theme)
-
-    class BriefCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._doc._timeStamp = _edition_stamp(meta)   # dates from the data, not the clock
-
-        def showPage(self) -> None:
-            _draw_furniture(self, texts, theme, self.getPageNumber())
-            super().showPage()
-
-        def save(self) -> None:
-            self.beginForm("pagetotal")
-            self.setFillColor(colour(theme.muted_colour))
-            _draw_runs(self, str(self.getPageNumber() - 1), 0, 0, theme, FOOTER_SIZE)
-            self.endForm()
-            super().save()
-
-    return BriefCanvas
-
-
-FOOTER_SIZE = 7.5
-
-
-def _edition_stamp(meta: b.DocumentMeta) -> TimeStamp:
-    """A ReportLab time stamp at midnight UTC of the edition date: same data, same bytes."""
-    day = meta.edition or dt.date(2000, 1, 1)
-    seconds = calendar.timegm(day.timetuple())
-    stamp = TimeStamp(invariant=1)
-    stamp.t, stamp.lt = seconds, time.gmtime(seconds)
-    stamp.YMDhms = tuple(stamp.lt)[:6]
-    return stamp
-
-
-def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
-    width, height = page_size(theme)
-    top, right, bottom, left = margins(theme)
-    header_y, footer_y = height - top / 2, bottom / 2 - 3
-    canvas.saveState()
-    canvas.setFillColor(colour(theme.accent_colour))
-    third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
-    centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme.heading_font, 8),
-                            width / 2, header_y, theme, 8, "centre", bold=True),
-                 _draw_runs(canvas, _fits(texts["footer_centre"], third, theme.heading_font, 8),
-                            width / 2, footer_y, theme, 8, "centre", bold=True))
-    room = width / 2 - centre / 2 - left - 12
-    canvas.setFillColor(colour(theme.muted_colour))
-    if page > 1:
-        _draw_runs(canvas, _fits(texts["header_left"], room, theme.heading_font), left,
-                   header_y, theme, FOOTER_SIZE)
-    _draw_runs(canvas, _fits(texts["footer_left"], room, theme.heading_font), left, footer_y,
-               theme, FOOTER_SIZE)
-    _draw_page_number(canvas, theme, page, width - right, footer_y)
-    canvas.setStrokeColor(colour(theme.rule_colour))
-    canvas.setLineWidth(0.5)
-    canvas.line(left, height - top + 3 * mm, width - right, height - top + 3 * mm)
-    canvas.restoreState()
-
-
-def _draw_page_number(canvas: Canvas, theme, page: int, right: float, y: float) -> None:
-    """"Page N of M": M is the form filled in when the document is saved."""
-    before, has_total, _ = theme.labels["page"].partition("{pages}")
-    label = before.format(page=page)
-    regular = fonts.face_name(theme.heading_font)
-    x = right - stringWidth(before.format(page=999) + "999", regular, FOOTER_SIZE)
-    x += _draw_runs(canvas, label, x, y, theme, FOOTER_SIZE)
-    if has_total:
-        canvas.saveState()
-        canvas.translate(x, y)
-        canvas.doForm("pagetotal")
-        canvas.restoreState()
-
-
-def _draw_runs(canvas: Canvas, text: str, x: float, y: float, theme, size: float,
-               align: str = "left", bold: bool = False) -> float:
-    """Draw ``text`` in the heading family, falling back by script; return its width."""
-    family = theme.heading_font
-    runs = [(fonts.face_name(other or family, bold=bold), run)
-            for other, run in fonts.runs(text, family, theme.families, bold)]
-    total = sum(stringWidth(run, name, size) for name, run in runs)
-    x -= total / 2 if align == "centre" else 0
-    for name, run in runs:
-        canvas.setFont(name, size)
-        canvas.drawString(x, y, run)
-        x += stringWidth(run, name, size)
-    return total
-
-
-@lru_cache(maxsize=256)
-def _fits(text: str, width: float, family: str, size: float = FOOTER_SIZE) -> str:
-    """``text``, shortened with an ellipsis to fit ``width`` points (CJK counted wide)."""
-    font = fonts.face_name(family)
-    widths = [size if fonts.is_east_asian(c) else stringWidth(c, font, size) for c in text]
-    if sum(widths) <= width:
-        return text
-    room, used = width - stringWidth("…", font, size), 0.0
-    for index, char_width in enumerate(widths):
-        used += char_width
-        if used > room:
-            return text[:index].rstrip() + "…"
-    return text
