@@ -117,3 +117,26 @@ def folder(kind: str) -> Path | None:
     except OSError:
         return None
     return path
+
+
+def usage() -> tuple[int, int]:
+    """(entries, bytes) in the cache."""
+    folder = directory()
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder is not None else []
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def clear() -> tuple[int, int]:
+    """Delete every entry (briefgen's code changes leave old ones behind); (entries, bytes)."""
+    import shutil
+
+    found = usage()
+    folder = directory()
+    if folder is not None:
+        for child in folder.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+    return found
+

@@ -165,6 +165,25 @@ def init(directory) -> None:
         _fail(error)
 
 
+@main.command(name="cache")
+@click.option("--clear", is_flag=True, help="Delete the cache (always safe).")
+def cache_command(clear) -> None:
+    """Show where the user cache is and how big it is, or clear it."""
+    from . import cache
+
+    folder = cache.directory()
+    if folder is None:
+        click.echo("the user cache is off (BRIEFGEN_CACHE_DIR, or a folder that is not "
+                   "private to this user)")
+        return
+    if clear:
+        count, size = cache.clear()
+        click.echo(f"removed {count} entries ({size / 2**20:.1f} MiB) from {folder}")
+        return
+    count, size = cache.usage()
+    click.echo(f"{folder}: {count} entries, {size / 2**20:.1f} MiB")
+
+
 def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], None]:
     """A build to run again and again: failures are shown, never fatal."""
     import os

@@ -199,3 +199,17 @@ def test_fonts_are_found_with_no_home_folder(monkeypatch):
     folders = fonts.search_dirs()
     assert Path("/usr/share/fonts") in folders
     assert not any(str(folder).startswith("~") for folder in folders)
+
+
+def test_the_cache_command_shows_and_clears_the_cache(tmp_path, cache_dir):
+    project = seed_project(tmp_path / "project")
+    assert run_cli("build", cwd=project).returncode == 0
+    shown = run_cli("cache", cwd=project)
+    assert shown.returncode == 0 and shown.stdout.startswith(f"{cache_dir}: ")
+    entries = int(shown.stdout.split(": ")[1].split()[0])
+    assert entries > 10
+    cleared = run_cli("cache", "--clear", cwd=project)
+    assert cleared.stdout.startswith(f"removed {entries} entries")
+    assert cache_dir.is_dir() and list(cache_dir.iterdir()) == []
+    assert run_cli("build", "--force", cwd=project).returncode == 0   # and fills it again
+    assert list(cache_dir.iterdir())
