@@ -14,8 +14,9 @@ outputs are byte-identical either way.
 Location: ``$BRIEFGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefgen``, else
 ``~/.cache/briefgen``.  ``BRIEFGEN_CACHE_DIR=off`` turns it off.  Like any folder
 of compiled code, it must be writable only by the user who runs briefgen: briefgen
-makes it so (mode 0700), and does not use a folder that others can write to, that
-belongs to someone else, or that is a link.
+makes it owner-only (mode 0700) when it creates it, and does not use a folder that
+others can write to, that belongs to someone else or is a link, or that lies under a
+folder another user could change.
 """
 
 from __future__ import annotations
@@ -24,43 +25,56 @@ import hashlib
 import os
 import stat
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 
 OFF = ("off", "none", "0", "false")
 
 
+KINDS = ("docx-template", "template-check", "template-refs", "font-coverage", "file-hash",
+         "jinja")   # the only folders briefgen makes in the cache, and clears
+
+
 def directory() -> Path | None:
     """The cache folder, or None when the cache is off or not safe to use."""
     chosen = _chosen()
-    return chosen if chosen is not None and _private(str(chosen)) else None
+    return chosen if chosen is not None and _private(chosen) else None
 
 
 def _chosen() -> Path | None:
     try:
         chosen = os.environ.get("BRIEFGEN_CACHE_DIR")
         if chosen is not None:
-            return None if chosen.strip().lower() in (*OFF, "") else Path(chosen).expanduser()
+            if chosen.strip().lower() in (*OFF, ""):
+                return None
+            return Path(os.path.abspath(Path(chosen).expanduser()))
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     except RuntimeError:     # "~" with no home folder (some service accounts): no cache
         return None
-    return Path(base) / "briefgen"
+    return Path(os.path.abspath(base)) / "briefgen"
 
 
-@lru_cache(maxsize=8)
-def _private(folder: str) -> bool:
-    """Whether the folder (made, owner-only, if missing) is one only this user can write.
+def _private(folder: Path) -> bool:
+    """Whether only this user can change the folder (made owner-only if missing).
 
-    The cache holds compiled templates, which are code: a folder that is a link, belongs
-    to someone else, or others may write to, is not used.
+    The cache holds compiled templates, which are code: the folder must be a real folder
+    of this user's that others cannot write to, and every folder above it must belong to
+    this user or root and be closed to others' writes (or sticky, as /tmp is).
     """
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or \
+                info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            return False
+        return all(_closed(os.lstat(parent)) for parent in folder.parents)
     except OSError:
         return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and \
-        not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _closed(info: os.stat_result) -> bool:
+    if stat.S_ISLNK(info.st_mode) or info.st_uid not in (0, os.geteuid()):
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or bool(info.st_mode & stat.S_ISVTX)
 
 
 def key(*parts: str) -> str:
@@ -102,9 +116,11 @@ def put(kind: str, entry_key: str, data: bytes) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(hashlib.sha256(data).digest() + data)
         os.replace(temporary, path)
-    except OSError:
+    except BaseException as error:      # a stop (SIGTERM) too: leave no temporary file
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
 
 
 def folder(kind: str) -> Path | None:
@@ -120,23 +136,34 @@ def folder(kind: str) -> Path | None:
 
 
 def usage() -> tuple[int, int]:
-    """(entries, bytes) in the cache."""
-    folder = directory()
-    files = [p for p in folder.rglob("*") if p.is_file()] if folder is not None else []
-    return len(files), sum(p.stat().st_size for p in files)
+    """(entries, bytes) briefgen keeps in the cache."""
+    count = size = 0
+    for path in _entries():
+        try:
+            size += path.lstat().st_size
+            count += 1
+        except OSError:          # removed meanwhile by a build
+            continue
+    return count, size
 
 
 def clear() -> tuple[int, int]:
-    """Delete every entry (briefgen's code changes leave old ones behind); (entries, bytes)."""
+    """Delete briefgen's own folders in the cache, nothing else (briefgen's code changes
+    leave old entries behind); (entries, bytes) removed."""
     import shutil
 
     found = usage()
     folder = directory()
-    if folder is not None:
-        for child in folder.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
+    for kind in KINDS if folder is not None else ():
+        path = folder / kind
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
     return found
 
+
+def _entries():
+    folder = directory()
+    for kind in KINDS if folder is not None else ():
+        path = folder / kind
+        if path.is_dir() and not path.is_symlink():
+            yield from (p for p in path.rglob("*") if p.is_file())

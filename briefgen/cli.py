@@ -36,7 +36,9 @@ def main() -> None:
 
 def _terminated(signum, frame) -> None:
     """A scheduler's stop (SIGTERM) unwinds like an interrupt: temporary files are removed,
-    the output lock is released and worker processes are stopped; outputs stay whole."""
+    queued work is cancelled, workers end, then the output lock is released; outputs stay
+    whole.  A second stop while unwinding is ignored, so the unwinding finishes."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 

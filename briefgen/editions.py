@@ -24,8 +24,14 @@ def snapshot_path(out: Path, brief_id: str) -> Path:
 
 
 def archive(out: Path, record: BriefRecord) -> Path | None:
-    """Move a brief's current outputs and data copy under editions/<their edition date>/."""
+    """Move a brief's current outputs and data copy under editions/<their edition date>/.
+
+    An edition is archived once: if its folder already holds its data copy, a build
+    stopped after archiving and before writing the manifest, and the outputs in place
+    are already the new edition's, to be replaced, not archived over the old ones."""
     target = out / record.id / FOLDER / record.edition
+    if (target / SNAPSHOT).is_file():
+        return None
     moved = False
     for path in [out / o.path for o in record.outputs.values()] + \
             [snapshot_path(out, record.id)]:

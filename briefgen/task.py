@@ -104,12 +104,19 @@ def prepare_elsewhere(names, fmts) -> None:
                 return
 
 
+def worker_died(path: Path) -> Problem:
+    return Problem(Location(str(path)), "", "the worker process building it stopped "
+                   "unexpectedly (killed, or out of memory); build again, or with --jobs 1 "
+                   "to see any error")
+
+
 _WORKER: dict = {}   # in a worker process: the project of the build that started it
 
 
-def start_worker(project, parent: int) -> None:
+def start_worker(project, parent: int | None) -> None:
     """A worker process's start: the build's own project (its settings as the caller made
-    them, not re-read from disk), and on Linux, death with the build that forked it."""
+    them, not re-read from disk), and on Linux, death with the build that forked it
+    (``parent``: its process id, when the worker was forked from it)."""
     _WORKER["project"] = project
     try:
         import ctypes
@@ -117,7 +124,7 @@ def start_worker(project, parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):     # not Linux: workers end with their queue
         pass
-    if os.getppid() != parent:            # the build died before the line above
+    if parent is not None and os.getppid() != parent:   # it died before the line above
         os._exit(1)
 
 
@@ -146,20 +153,39 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
     The documents are made here; with ``helpers``, each format after the first is turned
     into bytes in a helper process meanwhile."""
     work = _documents(loaded, project, task, names, fmts)
-    away = [helpers.submit(render_elsewhere, work, fmt)
-            for fmt in fmts[1:]] if helpers is not None else []
+    away = _send(helpers, work, fmts[1:])
     _check_glyphs(loaded, project.settings, work)   # meanwhile; a failure discards them
     rendered = {}
     for fmt in fmts[:1] if away else fmts:
         rendered.update(_bytes(project, work, fmt, warnings))
     for future in away:
-        more, more_warnings, problems = future.result()
+        try:
+            more, more_warnings, problems = future.result()
+        except _broken():
+            raise BriefgenError(worker_died(work.path)) from None
         if problems:
             raise BriefgenError(problems)
         rendered.update(more)
         warnings.extend(more_warnings)
     order = [f"{name}/{fmt}" for name in names for fmt in fmts]
     return {slot: rendered[slot] for slot in order if slot in rendered}
+
+
+def _send(helpers, work: _Documents, fmts) -> list:
+    """Futures of the formats sent to helper processes: none if there are no helpers, or
+    they are gone (the formats are then rendered here)."""
+    if helpers is None:
+        return []
+    try:
+        return [helpers.submit(render_elsewhere, work, fmt) for fmt in fmts]
+    except _broken():
+        return []
+
+
+def _broken() -> type:
+    from concurrent.futures import BrokenExecutor   # imported already by any pool
+
+    return BrokenExecutor
 
 
 def _documents(loaded: LoadedBrief, project, task: Task, names, fmts) -> _Documents:

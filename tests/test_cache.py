@@ -213,3 +213,29 @@ def test_the_cache_command_shows_and_clears_the_cache(tmp_path, cache_dir):
     assert cache_dir.is_dir() and list(cache_dir.iterdir()) == []
     assert run_cli("build", "--force", cwd=project).returncode == 0   # and fills it again
     assert list(cache_dir.iterdir())
+
+
+def test_clearing_the_cache_removes_only_what_briefgen_put_there(tmp_path, monkeypatch):
+    """Even when BRIEFGEN_CACHE_DIR names a folder that holds other files."""
+    folder = tmp_path / "mine"
+    (folder / "docs").mkdir(parents=True, mode=0o700)
+    folder.chmod(0o700)
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    (folder / "docs" / "thesis.txt").write_text("keep me too", encoding="utf-8")
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(folder))
+    fresh_process_state()
+    assert build(Project.at(seed_project(tmp_path / "project"))).ok
+    count, _ = cache.clear()
+    assert count > 10
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "docs", "docs/thesis.txt", "notes.txt"]
+
+
+def test_a_cache_under_a_folder_others_may_change_is_not_used(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)            # anyone may rename or replace what is inside
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(shared / "cache"))
+    assert cache.directory() is None
+    shared.chmod(0o1777)           # sticky, as /tmp is: only owners may
+    assert cache.directory() == shared / "cache"

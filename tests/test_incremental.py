@@ -365,3 +365,68 @@ def test_a_stopped_build_exits_143_and_the_next_one_finishes_the_work(tmp_path):
     again = run_cli(root, "build")
     assert again.returncode == 0, again.stderr
     assert len(list((root / "out").rglob("*.pdf"))) == 48
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux's /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def start_build(root: Path, *args: str) -> subprocess.Popen:
+    """``briefgen build`` as a child process, returned once it has written its first file."""
+    child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", *args], cwd=root,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while not child.stdout.readline().startswith("wrote "):
+        assert child.poll() is None, "the build ended before it wrote anything"
+    return child
+
+
+def test_a_second_stop_while_stopping_is_ignored_and_the_lock_outlives_the_workers(tmp_path):
+    root = make_project(tmp_path, copies=16)
+    child = start_build(root, "--jobs", "2")
+    child.send_signal(signal.SIGTERM)
+    time.sleep(0.05)
+    child.send_signal(signal.SIGTERM)
+    child.communicate(timeout=60)
+    assert child.returncode == 143
+    assert not list((root / "out").rglob("*.tmp"))
+    assert run_cli(root, "build").returncode == 0
+    assert len(list((root / "out").rglob("*.pdf"))) == 48
+
+
+def test_a_killed_worker_fails_its_briefs_by_name_and_the_others_are_recorded(tmp_path):
+    root = make_project(tmp_path, copies=16)
+    child = start_build(root, "--jobs", "2")
+    for worker in children(child.pid):
+        os.kill(worker, signal.SIGKILL)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 1 and "Traceback" not in stderr, stderr
+    assert "the worker process building it stopped unexpectedly" in stderr
+    manifest = json.loads((root / "out" / ".briefgen-manifest.json").read_text("utf-8"))
+    assert 0 < len(manifest["briefs"]) < 16          # what finished is recorded
+    again = run_cli(root, "build")
+    assert again.returncode == 0, again.stderr
+    assert f"{len(manifest['briefs'])} brief(s) up to date" in again.stderr + again.stdout
+
+
+def test_a_build_stopped_after_archiving_does_not_archive_over_the_old_edition(tmp_path):
+    root = make_project(tmp_path)
+    build(Project.at(root))
+    first = documents(root / "out")
+    manifest = root / "out" / ".briefgen-manifest.json"
+    before = manifest.read_bytes()
+    edit(root / "data" / f"{SEED}.yaml", "edition: 2026-11-24", "edition: 2026-12-01")
+    build(Project.at(root))
+    manifest.write_bytes(before)      # as if that build stopped before writing it
+    assert build(Project.at(root)).ok
+    archive = root / "out" / SEED / "editions" / "2026-11-24"
+    for name, data in first.items():
+        assert (archive / Path(name).name).read_bytes() == data, name
