@@ -29,12 +29,10 @@ and is started by a small launcher process so that its ``ru_maxrss`` is its own.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +44,7 @@ from briefgen import pipeline
 from briefgen.build import Project
 from briefgen.load import read_yaml
 from briefgen.yamlsource import AmbiguousScalar
-from bench_render import compiled, traced_peak   # this folder is on sys.path as a script
+from bench_render import compiled, summary, timed, traced_peak   # on sys.path as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -100,24 +98,8 @@ class Failed(Exception):
 
 # ------------------------------------------------------------------ measuring
 
-def timed(call, runs: int) -> list[float]:
-    """Seconds of ``runs`` calls, each after a collection so no call pays for another."""
-    seconds = []
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        call()
-        seconds.append(time.perf_counter() - started)
-    return seconds
-
-
 def runs_for(first_s: float, budget_s: float, bounds: tuple[int, int]) -> int:
     return max(bounds[0], min(bounds[1], int(budget_s / max(first_s, 1e-6))))
-
-
-def summary(seconds: list[float]) -> dict:
-    return {"median_ms": statistics.median(seconds) * 1000, "min_ms": min(seconds) * 1000,
-            "runs": len(seconds)}
 
 
 def launcher() -> subprocess.Popen:
