@@ -7,6 +7,7 @@ built-in ones) validated into the frozen ``Theme`` the renderers read.
 from __future__ import annotations
 
 import os
+import re
 import string
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,23 @@ DEFAULT_LABELS = {
     "page": "Page {page} of {pages}",
     "edition": "Edition of {date}",
 }
+
+
+_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*)\}")
+
+
+def fill(text: str, **values: object) -> str:
+    """``text`` with each ``{name}`` of ``values`` put in and ``{{``/``}}`` as braces;
+    anything else is left as written.  Labels and furniture are never given to
+    ``str.format``: no format spec, attribute or index of theirs is ever evaluated."""
+    def put(match: re.Match) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        name = match.group(1)
+        return str(values[name]) if name in values else token
+
+    return _FIELD.sub(put, text)
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
