@@ -20,12 +20,14 @@ from pathlib import Path
 
 from . import pipeline
 from .config import Config, load_config
-from .errors import BriefgenError, BusyError, Problem, UsageError
+from .errors import BriefgenError, BusyError, Location, Problem, UsageError
+from .files import is_inside, os_problem, read_bounded, remove_leftovers, write_atomic
 from .fingerprint import Fingerprints
-from .manifest import Manifest, sha256
+from .load import LoadedBrief, load_brief
+from .manifest import NAME as MANIFEST, Manifest, sha256
 from .renderers import formats as known_formats
-from .task import BriefResult, Output, Task, build_elsewhere, build_task, prepare_elsewhere, \
-    stale_reviews, start_worker, worker_died, write_atomic
+from .task import BriefResult, Output, Task, build_elsewhere, build_task, internal_error, \
+    output_name, prepare_elsewhere, stale_reviews, start_worker, worker_died
 
 LOCK = ".briefgen.lock"
 
@@ -51,6 +53,24 @@ class Project:
             raise UsageError(f"no data folder at {self.data}: run briefgen in a project root "
                              "or name brief files")
         return sorted(p for p in self.data.iterdir() if p.suffix in (".yaml", ".yml"))
+
+    def load(self, path: Path, default_id: str | None = None) -> LoadedBrief:
+        """A brief file validated against this project's audiences, levels and limits: the
+        one way every command (build, validate, diff, watch, schedule) reads a brief."""
+        settings = self.settings
+        return load_brief(path, audiences=[a.name for a in settings.audiences],
+                          levels=settings.levels, limits=settings.limits,
+                          default_id=default_id, root=self.confinement(path))
+
+    def confinement(self, path: Path) -> Path | None:
+        """The folder a file must stay inside once links are resolved: the output folder
+        or the project, whichever holds it by name (a file named from elsewhere on the
+        command line is the caller's to choose)."""
+        named = Path(os.path.abspath(path))
+        for folder in (self.out, self.root):
+            if named.is_relative_to(os.path.abspath(folder)):
+                return folder
+        return None
 
 
 @dataclass
@@ -79,20 +99,60 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
         pipeline.check_templates(project.settings, project.settings.audience(name))
     paths = list(dict.fromkeys(files or project.brief_files()))
     report = BuildReport()
-    project.out.mkdir(parents=True, exist_ok=True)
+    _output_folder(project.out)
     with _locked(project.out, wait):
-        _remove_leftovers(project.out)
-        manifest = Manifest.load(project.out)
-        _forget_removed(project, manifest)
-        tasks = _plan(project, manifest, paths, names, fmts, force, report)
+        remove_leftovers(project.out)
+        manifest = _manifest(project, report)
+        tasks = _unique_ids(manifest, _plan(project, manifest, paths, names, fmts, force,
+                                            report), report)
         with _workers(project, jobs, tasks, names, fmts) as (pool, helping):
             for result in _execute(project, tasks, names, fmts, strict, pool, helping,
                                    progress):
                 _collect(result, manifest, report)
-        _check_ids(manifest, report)
-        write_atomic(project.out / ".briefgen-manifest.json", manifest.dumps())
+        with _os_errors("writing the build manifest"):
+            write_atomic(project.out / MANIFEST, manifest.dumps())
     report.seconds = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _os_errors(doing: str):
+    """A failure of the file system around the whole build (the output folder, its lock,
+    the manifest) as one message naming the file, not a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise os_problem(error, doing) from None
+
+
+def _output_folder(out: Path) -> None:
+    """The output folder, made if missing; a file in its place, or a path under a file,
+    is one message."""
+    with _os_errors(f"making the output folder {out}"):
+        out.mkdir(parents=True, exist_ok=True)
+    for name in (LOCK, MANIFEST):
+        path = out / name
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            raise BriefgenError.at(str(path), "is a link or not a regular file; briefgen "
+                                              "keeps its own file here: remove it")
+
+
+def _manifest(project: Project, report: BuildReport) -> Manifest:
+    """The manifest read back as untrusted input: a damaged one is a warning and a full
+    rebuild; entries of data files that no longer exist are dropped."""
+    manifest = Manifest.load(project.out, _expected_path)
+    if manifest.warning:
+        report.warnings.append(Problem(Location(str(project.out / MANIFEST)), "",
+                                       manifest.warning.partition(": ")[2]))
+    _forget_removed(project, manifest)
+    return manifest
+
+
+def _expected_path(brief_id: str, slot: str) -> str | None:
+    try:
+        return output_name(brief_id, slot)
+    except UsageError:              # a format no longer installed
+        return None
 
 
 @contextmanager
@@ -178,19 +238,16 @@ class _locked:
 
         try:
             self.lock.acquire()
-        except Timeout:
+        except Timeout:            # an OSError too: first
             raise BusyError(f"another briefgen build is writing to {self.out}; try again "
                             "later or pass --wait SECONDS") from None
+        except OSError as error:
+            raise os_problem(error, "locking the output folder", str(self.lock.lock_file)) \
+                from None
         return self
 
     def __exit__(self, *exc) -> None:
         self.lock.release()
-
-
-def _remove_leftovers(out: Path) -> None:
-    """Temporary files of a build that was killed: never read, safe to delete under the lock."""
-    for leftover in out.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)
 
 
 def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> list[Task]:
@@ -198,10 +255,12 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
     tasks = []
     for path in paths:
         try:
-            data_hash = sha256(Path(path).read_bytes())
-        except OSError as error:
-            report.failures.append(BriefgenError.at(str(path), f"cannot read: {error.strerror}"))
+            data = read_bounded(path, project.settings.limits.max_input_bytes,
+                                root=project.confinement(path))
+        except BriefgenError as error:
+            report.failures.append(error)
             continue
+        data_hash = sha256(data)
         name = _manifest_name(project, Path(path))
         keys = {f"{a}/{f}": prints.key(data_hash, a, f) for a in names for f in fmts}
         previous = manifest.briefs.get(name)
@@ -209,8 +268,57 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
             report.skipped.append(Path(path))
             report.warnings.extend(stale_reviews(previous.reviews))
         else:
-            tasks.append(Task(Path(path), name, data_hash, keys, previous, force))
+            tasks.append(Task(Path(path), name, data_hash, keys, previous, force,
+                              planned_id(data, Path(path))))
     return tasks
+
+
+def planned_id(data: bytes, path: Path) -> str:
+    """The id a brief file declares at its top level, else its file name: read from the
+    parser's events alone (no values built, no aliases expanded), to check ids before
+    anything is written.  Loading the brief confirms it."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth, key, expecting_key = 0, None, True
+    try:
+        for event in yaml.parse(data, Loader=loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                expecting_key = expecting_key or depth == 1    # a value that is a collection
+                depth += 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if not expecting_key and key == "id" and isinstance(event, yaml.ScalarEvent):
+                    return event.value
+                key = getattr(event, "value", None) if expecting_key else None
+                expecting_key = not expecting_key
+    except yaml.YAMLError:
+        pass
+    return path.stem
+
+
+def _unique_ids(manifest: Manifest, tasks: list[Task], report: BuildReport) -> list[Task]:
+    """Two files with one brief id would overwrite each other's outputs: before anything
+    is written, every brief sharing an id with another file fails, naming them all."""
+    planned = {task.name for task in tasks}
+    owners: dict[str, list[str]] = {}
+    for name, record in manifest.briefs.items():
+        if name not in planned:
+            owners.setdefault(record.id, []).append(name)
+    for task in tasks:
+        owners.setdefault(task.brief_id, []).append(task.name)
+    kept = []
+    for task in tasks:
+        others = [n for n in owners[task.brief_id] if n != task.name]
+        if not others:
+            kept.append(task)
+            continue
+        report.failures.append(BriefgenError.at(
+            str(task.path), f"found the brief id '{task.brief_id}', which "
+                            f"{', '.join(others)} also has; expected every brief id once in the "
+                            "project (give one of them another id:)", field="id"))
+    return kept
 
 
 def _manifest_name(project: Project, path: Path) -> str:
@@ -269,16 +377,3 @@ def _collect(result: BriefResult, manifest: Manifest, report: BuildReport) -> No
         report.failures.append(BriefgenError(result.problems))
     elif result.record is not None:
         manifest.briefs[result.task.name] = result.record
-
-
-def _check_ids(manifest: Manifest, report: BuildReport) -> None:
-    """Two files with one brief id would overwrite each other's outputs."""
-    owners: dict[str, str] = {}
-    for name, record in sorted(manifest.briefs.items()):
-        first = owners.setdefault(record.id, name)
-        if first != name:
-            report.failures.append(BriefgenError.at(
-                name, f"found the brief id '{record.id}', which {first} already has; expected "
-                      "ids unique across the project", field="id"))
-
-

@@ -1,11 +1,15 @@
 """The command line: parse arguments, call the library, map errors to exit codes.
 
-Exit codes: 0 success, 1 data or template errors, 2 usage errors.
+Exit codes: 0 success, 1 data, template, theme or file-system errors, 2 usage
+errors, 3 the output folder is locked by another build, 130 interrupted (Ctrl-C),
+143 stopped (SIGTERM).  Whatever fails, the user gets one line per problem, never
+a traceback (``BRIEFGEN_DEBUG=1`` shows one for a failure briefgen did not foresee).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sys
@@ -14,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from .errors import BriefgenError
+from .errors import BriefgenError, Location, Problem
 
 # The command line loads no pydantic plugins: looking for them scans every installed
 # package's metadata, 15 ms of each run.  (The library, imported by others, does not do this.)
@@ -27,22 +31,56 @@ def _fail(error: BriefgenError) -> None:
     sys.exit(error.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Guarded(click.Group):
+    """Every command's failures as messages and exit codes, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BriefgenError as error:
+            _fail(error)
+        except OSError as error:
+            from .files import os_problem
+
+            _fail(os_problem(error, ctx.invoked_subcommand or "briefgen"))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - a bug: one line, then exit 1
+            from .task import internal_error
+
+            _fail(BriefgenError(internal_error(Path("briefgen"), error)))
+
+
+class _Finite(click.FloatRange):
+    """A number of seconds: ``nan`` and ``inf`` are usage errors, not waits."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return number
+
+
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"],
+                                             "max_content_width": 100})
 @click.version_option(package_name="briefgen")
 def main() -> None:
     """Turn curated YAML data into DOCX and PDF policy briefs, one per audience."""
     signal.signal(signal.SIGTERM, _terminated)
+    signal.signal(signal.SIGINT, _terminated)
 
 
 def _terminated(signum, frame) -> None:
-    """A scheduler's stop (SIGTERM) unwinds like an interrupt: temporary files are removed,
-    queued work is cancelled, workers end, then the output lock is released; outputs stay
-    whole.  A second stop while unwinding is ignored, so the unwinding finishes."""
+    """A scheduler's stop (SIGTERM) or Ctrl-C (SIGINT) unwinds the build: temporary files are
+    removed, queued work is cancelled, workers end, then the output lock is released;
+    outputs stay whole.  A second signal while unwinding is ignored, so the unwinding
+    finishes.  Exit 128 + the signal: 143 and 130, as shells report them."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 
-@main.command()
+@main.command(short_help="Render what is outdated into DOCX and PDF.")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--audience", "audiences", multiple=True, metavar="NAME",
               help="Build only this audience (repeatable).")
@@ -57,7 +95,7 @@ def _terminated(signum, frame) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: the number of cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-@click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
+@click.option("--wait", type=_Finite(min=0), default=0.0, show_default=True,
               help="Seconds to wait for another build holding the lock on the output folder.")
 def build(files, audiences, fmts, out, project, strict, force, jobs, as_json, wait) -> None:
     """Render what is outdated into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
@@ -83,34 +121,39 @@ def build(files, audiences, fmts, out, project, strict, force, jobs, as_json, wa
     sys.exit(0 if report.ok else 1)
 
 
-@main.command()
+@main.command(short_help="Check brief files and report every problem.")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="Project root holding data/.")
+              show_default=True, help="Project root holding briefgen.yaml and data/.")
 def validate(files, project) -> None:
-    """Check brief files (default: every file in data/) and report every problem."""
+    """Check brief files (default: every file in data/) against the project's audiences,
+    levels and limits, and report every problem."""
     from .build import Project
-    from .load import load_brief
 
-    try:
-        paths = list(files) or Project.at(project).brief_files()
-    except BriefgenError as error:
-        _fail(error)
-    problems = 0
+    resolved = Project.at(project)
+    paths = list(files) or resolved.brief_files()
+    problems, ids = 0, {}
     for path in paths:
         try:
-            load_brief(path)
+            loaded = resolved.load(path)
+            ids.setdefault(loaded.brief.id, []).append(path)
             click.echo(f"{path}: ok")
         except BriefgenError as error:
             problems += len(error.problems)
             for problem in error.problems:
                 click.echo(str(problem), err=True)
+    for brief_id, owners in ids.items():
+        for path in owners[1:]:
+            problems += 1
+            click.echo(str(Problem(Location(str(path)), "id", f"found the brief id '{brief_id}', "
+                                   f"which {owners[0]} also has; expected every brief id once "
+                                   "in the project")), err=True)
     if problems:
         click.echo(f"{problems} problem(s) found", err=True)
         sys.exit(1)
 
 
-@main.command()
+@main.command(short_help="Print the JSON Schema of the data format.")
 def schema() -> None:
     """Print the JSON Schema of the brief data format."""
     from .model import json_schema
@@ -118,7 +161,7 @@ def schema() -> None:
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.command(short_help="Print the resolved configuration and its origins.")
 @click.option("--audience", "audience_name", metavar="NAME", help="Show only this audience.")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root.")
@@ -134,7 +177,7 @@ def config(audience_name, project) -> None:
         _fail(error)
 
 
-@main.command()
+@main.command(short_help="List the templates in effect and where each comes from.")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root.")
 def templates(project) -> None:
@@ -154,7 +197,7 @@ def templates(project) -> None:
         click.echo(f"{name:<24} {origin:<28} {path}{used}")
 
 
-@main.command()
+@main.command(short_help="Create a new project that builds at once.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory) -> None:
     """Create a new brief project in DIRECTORY that `briefgen build` can build at once."""
@@ -167,7 +210,7 @@ def init(directory) -> None:
         _fail(error)
 
 
-@main.command(name="cache")
+@main.command(name="cache", short_help="Show or clear the user cache.")
 @click.option("--clear", is_flag=True, help="Delete the cache (always safe).")
 def cache_command(clear) -> None:
     """Show where the user cache is and how big it is, or clear it."""
@@ -206,7 +249,7 @@ def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], N
     return run
 
 
-@main.command()
+@main.command(short_help="Rebuild on every save of the project's inputs.")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
@@ -226,7 +269,7 @@ def watch(project, jobs) -> None:
         pass
 
 
-@main.command()
+@main.command(short_help="Build on a cron schedule, in the foreground.")
 @click.argument("cron")
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root.")
@@ -249,7 +292,7 @@ def schedule(cron, project, jobs, strict, runs) -> None:
         pass
 
 
-@main.command()
+@main.command(short_help="Print what changed since the last edition.")
 @click.argument("brief", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root.")
@@ -258,21 +301,15 @@ def diff(brief, project) -> None:
     from .build import Project
     from .changes import compare
     from .editions import previous_snapshot
-    from .load import load_brief
 
-    try:
-        resolved = Project.at(project)
-        names = [a.name for a in resolved.settings.audiences]
-        current = load_brief(brief, audiences=names, levels=resolved.settings.levels)
-        snapshot = previous_snapshot(resolved.out, current.brief.id, current.brief.edition)
-        if snapshot is None:
-            click.echo(f"no earlier edition of {current.brief.id} in "
-                       f"{resolved.out / current.brief.id / 'editions'}")
-            return
-        previous = load_brief(snapshot, audiences=names, levels=resolved.settings.levels,
-                              default_id=current.brief.id)
-    except BriefgenError as error:
-        _fail(error)
+    resolved = Project.at(project)
+    current = resolved.load(brief)
+    snapshot = previous_snapshot(resolved.out, current.brief.id, current.brief.edition)
+    if snapshot is None:
+        click.echo(f"no earlier edition of {current.brief.id} in "
+                   f"{resolved.out / current.brief.id / 'editions'}")
+        return
+    previous = resolved.load(snapshot, default_id=current.brief.id)
     changes = compare(previous.brief, current.brief)
     click.echo(f"{current.brief.id}: edition {current.brief.edition} against "
                f"{previous.brief.edition}")

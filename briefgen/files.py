@@ -238,4 +238,12 @@ def os_problem(error: OSError, doing: str, default_file: str = "briefgen") -> Br
     """An OS error while ``doing`` something ("writing the output") as one clean message
     at the file it names."""
     file = error.filename if isinstance(error.filename, str) else default_file
-    return BriefgenError.at(file, f"{doing} failed: {describe(error)}")
+    return BriefgenError.at(final_name(file), f"{doing} failed: {describe(error)}")
+
+
+def final_name(path: str) -> str:
+    """The file a temporary file of briefgen's stands for (messages name that one)."""
+    folder, _, name = path.rpartition("/")
+    if TEMP_MARKER in name and name.startswith("."):
+        name = name[1:name.rindex(TEMP_MARKER)]
+    return f"{folder}/{name}" if folder else name

@@ -13,6 +13,7 @@ from . import yamlsource
 from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
 from .limits import DEFAULT_LIMITS, Limits
 from .errors import DataError, Location, Problem
+from .files import read_text
 from .model import Brief
 from .yamlsource import Located, dotted
 
@@ -41,10 +42,11 @@ class LoadedBrief:
 
 def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
                levels: tuple[str, ...] = DEFAULT_LEVELS, default_id: str | None = None,
-               limits: Limits = DEFAULT_LIMITS) -> LoadedBrief:
-    """Read and validate one brief file; raise ``DataError`` listing every problem."""
+               limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> LoadedBrief:
+    """Read and validate one brief file; raise ``DataError`` listing every problem.
+    With ``root``, the file must lie inside it once links are resolved."""
     path = Path(path)
-    located = read_yaml(path, limits)
+    located = read_yaml(path, limits, root)
     if isinstance(located.value, dict):
         located.value.setdefault("id", default_id or path.stem)
     context = {"audiences": set(audiences), "levels": set(levels), "limits": limits,
@@ -62,10 +64,10 @@ def _declared(data: object) -> dict:
             "statuses": set(statuses) if isinstance(statuses, dict) else set()}
 
 
-def read_yaml(path: Path, limits: Limits = DEFAULT_LIMITS) -> Located:
+def read_yaml(path: Path, limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> Located:
     """A YAML file's values with their places, or ``DataError`` naming what is wrong."""
     try:
-        return yamlsource.load(_read(path, limits.max_input_bytes), str(path),
+        return yamlsource.load(read_text(path, limits.max_input_bytes, root=root), str(path),
                                max_nodes=limits.max_yaml_values, max_depth=limits.max_depth)
     except yamlsource.YamlProblems as error:
         raise DataError(error.problems) from None
@@ -79,22 +81,6 @@ def validate_file(path: Path, model: type[M], context: dict | None = None,
 
 def _by_place(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0))
-
-
-def _read(path: Path, max_bytes: int) -> str:
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DataError.at(str(path), f"found a file of {size} bytes, expected at most "
-                                          f"{max_bytes} (limits: max_input_bytes)")
-        return path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise DataError.at(str(path), "no such file") from None
-    except UnicodeDecodeError as error:
-        raise DataError.at(str(path), f"found bytes that are not UTF-8 at offset {error.start}, "
-                                      "expected UTF-8 text") from None
-    except OSError as error:
-        raise DataError.at(str(path), f"cannot read the file: {error.strerror}") from None
 
 
 def validate(located: Located, model: type[M], context: dict | None = None) -> M:

@@ -70,11 +70,23 @@ def _declared(kind: str, what: str, where: str):
         if known is not None and value not in known:
             raise PydanticCustomError(
                 f"unknown_{kind}", "found the unknown {what} '{value}', expected one of "
-                "{where}: {known}", {"what": what, "value": value,
-                                     "where": where, "known": ", ".join(sorted(known))})
+                "{where}: {known}{hint}", {"what": what, "value": value, "where": where,
+                                           "known": ", ".join(sorted(known)),
+                                           "hint": _builtin_hint(kind, value)})
         return value
 
     return AfterValidator(check)
+
+
+BUILTIN_AUDIENCE_NAMES = ("executive", "analytical", "public")
+
+
+def _builtin_hint(kind: str, value: str) -> str:
+    """A built-in audience a project file's own audiences replaced: say how to keep it."""
+    if kind != "audiences" or value not in BUILTIN_AUDIENCE_NAMES:
+        return ""
+    return (f" (the audiences declared in briefgen.yaml replace the built-in ones; to keep "
+            f"the built-in {value}, add '{value}: {{}}' under audiences:)")
 
 
 SourceRef = Annotated[Identifier, _declared("sources", "source id", "the ids under sources")]

@@ -12,16 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import editions, pipeline
 from .errors import BriefgenError, Location, Problem, RenderError
+from .files import os_problem, read_bounded
 from .limits import time_limit
-from .load import LoadedBrief, load_brief
-from .manifest import BriefRecord, OutputRecord
+from .load import LoadedBrief
+from .manifest import BriefRecord, OutputRecord, sha256
 from .renderers import embeds_fonts, extension_for, renderer_for
 
 
@@ -41,6 +41,7 @@ class Task:
     keys: dict                       # "audience/format" -> key
     previous: BriefRecord | None
     force: bool = False
+    brief_id: str = ""               # as planned: ids are checked unique before any write
 
 
 @dataclass
@@ -55,26 +56,53 @@ class BriefResult:
 # ------------------------------------------------------------- one brief
 
 def build_task(project, task: Task, names, fmts, strict: bool, helpers=None) -> BriefResult:
-    """Load, render and write one brief's outdated outputs; problems are returned, not raised.
+    """Load, render and write one brief's outdated outputs; problems are returned, not raised,
+    so that one brief's failure, of whatever kind, never stops the others.
 
     ``helpers``: a process pool that renders the formats after the first meanwhile."""
     result = BriefResult(task)
     try:
-        loaded = _load(task.path, project.settings)
-        result.warnings.extend(stale_reviews(review_items(loaded)))
-        rendered = _render_shared(loaded, project, task, names, fmts, result.warnings, helpers)
-        if strict and result.warnings:
-            raise BriefgenError(result.warnings)
-        _archive_previous(project.out, task.previous, loaded)
-        for slot, (path, data, seconds) in rendered.items():
-            write_atomic(path, data)
-            result.written.append(Output(path, seconds))
-        write_atomic(editions.snapshot_path(project.out, loaded.brief.id),
-                     task.path.read_bytes())
-        result.record = _record(project.out, task, loaded, rendered)
+        _build(project, task, names, fmts, strict, helpers, result)
     except BriefgenError as error:
         result.problems = error.relocated(str(task.path)).problems
+    except OSError as error:
+        result.problems = os_problem(error, "writing its outputs", str(task.path)).problems
+    except MemoryError:
+        result.problems = [Problem(Location(str(task.path)), "", "ran out of memory while "
+                                   "building it (limits: max_render_memory)")]
+    except Exception as error:  # noqa: BLE001 - a bug must not stop the other briefs
+        result.problems = [internal_error(task.path, error)]
     return result
+
+
+def _build(project, task: Task, names, fmts, strict: bool, helpers, result) -> None:
+    loaded = project.load(task.path)
+    if task.brief_id and loaded.brief.id != task.brief_id:
+        raise BriefgenError.at(str(task.path), "changed while the build was running; "
+                                               "build again", field="id")
+    result.warnings.extend(stale_reviews(review_items(loaded)))
+    rendered = _render_shared(loaded, project, task, names, fmts, result.warnings, helpers)
+    if strict and result.warnings:
+        raise BriefgenError(result.warnings)
+    data = read_bounded(task.path, project.settings.limits.max_input_bytes,
+                        root=project.confinement(task.path))
+    if sha256(data) != task.data_hash:
+        raise BriefgenError.at(str(task.path), "changed while the build was running; "
+                                               "build again")
+    _publication(project.out, task, loaded, rendered, data).commit()
+    result.written.extend(Output(path, seconds) for path, _, seconds in rendered.values())
+    result.record = _record(project.out, task, loaded, rendered)
+
+
+def internal_error(path: Path, error: BaseException) -> Problem:
+    """A failure briefgen did not foresee, as one line (the traceback with BRIEFGEN_DEBUG=1)."""
+    if os.environ.get("BRIEFGEN_DEBUG"):
+        import traceback
+
+        traceback.print_exception(error)
+    return Problem(Location(str(path)), "", f"briefgen failed on it unexpectedly "
+                   f"({type(error).__name__}: {str(error)[:200]}); this is a bug in briefgen: "
+                   "please report it (BRIEFGEN_DEBUG=1 shows the details)")
 
 
 def build_elsewhere(task: Task, names, fmts, strict: bool) -> BriefResult:
@@ -131,11 +159,6 @@ def start_worker(project, parent: int | None) -> None:
 PR_SET_PDEATHSIG = 1
 
 
-def _load(path: Path, settings) -> LoadedBrief:
-    return load_brief(path, audiences=[a.name for a in settings.audiences],
-                      levels=settings.levels, limits=settings.limits)
-
-
 @dataclass
 class _Documents:
     """A brief's block trees for the audiences with outdated outputs, ready for bytes."""
@@ -152,7 +175,7 @@ def _render_shared(loaded: LoadedBrief, project, task: Task, names, fmts, warnin
 
     The documents are made here; with ``helpers``, each format after the first is turned
     into bytes in a helper process meanwhile."""
-    work = _documents(loaded, project, task, names, fmts)
+    work = _documents(loaded, project, task, names, fmts, warnings)
     away = _send(helpers, work, fmts[1:])
     _check_glyphs(loaded, project.settings, work)   # meanwhile; a failure discards them
     rendered = {}
@@ -188,10 +211,11 @@ def _broken() -> type:
     return BrokenExecutor
 
 
-def _documents(loaded: LoadedBrief, project, task: Task, names, fmts) -> _Documents:
+def _documents(loaded: LoadedBrief, project, task: Task, names, fmts,
+               warnings: list) -> _Documents:
     """The template stage of every audience with an outdated output."""
     settings, out = project.settings, project.out
-    previous = _previous_edition(out, loaded, settings, task.previous)
+    previous = _previous_edition(project, loaded, task.previous, warnings)
     work = _Documents(task.path, loaded.brief.id, {}, {})
     for name in names:
         slots = [f for f in fmts if not _still_current(task, f"{name}/{f}", out)]
@@ -244,7 +268,13 @@ def _check_size(data: bytes, name: str, fmt: str, limit: int) -> None:
 
 
 def output_path(out: Path, brief_id: str, audience: str, fmt: str) -> Path:
-    return out / brief_id / f"{brief_id}-{audience}{extension_for(fmt)}"
+    return editions.brief_path(out, output_name(brief_id, f"{audience}/{fmt}"))
+
+
+def output_name(brief_id: str, slot: str) -> str:
+    """Where an output is written, relative to the output folder."""
+    audience, fmt = slot.split("/")
+    return f"{brief_id}/{brief_id}-{audience}{extension_for(fmt)}"
 
 
 def _still_current(task: Task, slot: str, out: Path) -> bool:
@@ -259,37 +289,54 @@ def _still_current(task: Task, slot: str, out: Path) -> bool:
         path.stat().st_size == output.size
 
 
-def _previous_edition(out: Path, loaded: LoadedBrief, settings,
-                      record: BriefRecord | None) -> LoadedBrief | None:
+def _previous_edition(project, loaded: LoadedBrief, record: BriefRecord | None,
+                      warnings: list) -> LoadedBrief | None:
     """The data of the last edition: the outputs in place if this build starts a new
-    edition (they are archived once the new ones are rendered), else the newest archive."""
-    if record is not None and record.edition != loaded.brief.edition.isoformat():
-        snapshot = editions.snapshot_path(out, loaded.brief.id)
+    edition (they are archived once the new ones are rendered), else the newest archive.
+    One that no longer loads is a warning: the "what changed" section is then left out."""
+    out, brief_id = project.out, loaded.brief.id
+    if record is not None and record.id == brief_id and \
+            record.edition != loaded.brief.edition.isoformat():
+        snapshot = editions.snapshot_path(out, brief_id)
     else:
-        snapshot = editions.previous_snapshot(out, loaded.brief.id, loaded.brief.edition)
+        snapshot = editions.previous_snapshot(out, brief_id, loaded.brief.edition)
     if snapshot is None or not snapshot.is_file():
         return None
     try:
-        return load_brief(snapshot, audiences=[a.name for a in settings.audiences],
-                          levels=settings.levels, default_id=loaded.brief.id,
-                          limits=settings.limits)
-    except BriefgenError:
-        return None      # an old edition the current format no longer reads: no comparison
+        return project.load(snapshot, default_id=brief_id)
+    except BriefgenError as error:
+        warnings.append(Problem(Location(str(snapshot)), "", "the previous edition's data no "
+                                "longer loads, so the \"what changed\" section is left out "
+                                f"({error.problems[0]})"))
+        return None
 
 
-def _archive_previous(out: Path, previous: BriefRecord | None, loaded: LoadedBrief) -> None:
-    if previous is not None and previous.edition != loaded.brief.edition.isoformat():
-        editions.archive(out, previous)
+def _publication(out: Path, task: Task, loaded: LoadedBrief, rendered: dict,
+                 data: bytes) -> editions.Publication:
+    """The brief's new files, the previous edition's outputs they retire, and whether
+    that edition is archived."""
+    brief_id, edition = loaded.brief.id, loaded.brief.edition.isoformat()
+    files = {path: output for path, output, _ in rendered.values()}
+    files[editions.snapshot_path(out, brief_id)] = data
+    previous = task.previous if task.previous and task.previous.id == brief_id else None
+    if previous is None or previous.edition == edition:
+        return editions.Publication(out, brief_id, files)
+    retire = [editions.brief_path(out, o.path) for o in previous.outputs.values()]
+    return editions.Publication(out, brief_id, files, [p for p in retire if p not in files],
+                                previous.edition)
 
 
 def _record(out: Path, task: Task, loaded: LoadedBrief, rendered: dict) -> BriefRecord:
-    outputs = dict(task.previous.outputs) if task.previous and \
-        task.previous.data == task.data_hash else {}
-    outputs = {slot: record for slot, record in outputs.items() if slot in task.keys}
+    """What the manifest keeps of the brief: every output still in place, those this
+    build did not touch included (a build of one audience or format forgets no other)."""
+    brief_id, edition = loaded.brief.id, loaded.brief.edition.isoformat()
+    previous = task.previous
+    kept = dict(previous.outputs) if previous is not None and previous.id == brief_id and \
+        previous.edition == edition else {}
     for slot, (path, data, _) in rendered.items():
-        outputs[slot] = OutputRecord(path.relative_to(out).as_posix(), task.keys[slot], len(data))
-    return BriefRecord(loaded.brief.id, task.data_hash, loaded.brief.edition.isoformat(),
-                       outputs, review_items(loaded))
+        kept[slot] = OutputRecord(path.relative_to(out).as_posix(), task.keys[slot], len(data))
+    return BriefRecord(brief_id, task.data_hash, edition, dict(sorted(kept.items())),
+                       review_items(loaded))
 
 
 # --------------------------------------------------------------- warnings
@@ -344,27 +391,3 @@ def _over_budget(path: Path, audience, pages: int | None) -> list[Problem]:
     return [Problem(Location(str(path)), f"audience {audience.name}",
                     f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
                     f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
-
-
-# ------------------------------------------------------------------ files
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())   # mkstemp makes 0600; outputs are for sharing
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
