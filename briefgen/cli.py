@@ -39,6 +39,9 @@ class _Guarded(click.Group):
             return super().invoke(ctx)
         except BriefgenError as error:
             _fail(error)
+        except BrokenPipeError:          # the reader went away (`| head`): nothing to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except OSError as error:
             from .files import os_problem
 
@@ -183,7 +186,7 @@ def config(audience_name, project) -> None:
 def templates(project) -> None:
     """List the templates in effect and where each comes from."""
     from .config import load_config
-    from .templating import templates_in_effect
+    from .templating import BUILTIN_TEMPLATES, templates_in_effect
 
     try:
         resolved = load_config(project)
@@ -191,10 +194,14 @@ def templates(project) -> None:
         _fail(error)
     users: dict[str, list[str]] = {}
     for audience in resolved.audiences:
-        users.setdefault(audience.template, []).append(audience.name)
+        users.setdefault(audience.template.removeprefix("builtin/"), []).append(audience.name)
+    own = resolved.templates.is_dir() and \
+        resolved.templates.resolve() == BUILTIN_TEMPLATES.resolve()
     for name, path, origin in templates_in_effect(resolved.templates):
+        if own:      # briefgen's own checkout: its templates/ is the project's and built-in
+            origin = "project (briefgen's built-in set)"
         used = f"  used by {', '.join(users[name])}" if name in users else ""
-        click.echo(f"{name:<24} {origin:<28} {path}{used}")
+        click.echo(f"{name:<24} {origin:<34} {path}{used}")
 
 
 @main.command(short_help="Create a new project that builds at once.")

@@ -222,11 +222,26 @@ def _documents(loaded: LoadedBrief, project, task: Task, names, fmts,
         if not slots:
             continue
         started = time.perf_counter()
+        warnings.extend(_nothing_but_summary(loaded, settings, name))
         with time_limit(settings.limits.max_render_seconds, str(task.path), f"the {name} brief"):
             document = pipeline.document_for(loaded, name, settings, previous)
         work.documents[name] = (document, time.perf_counter() - started)
         work.slots[name] = slots
     return work
+
+
+def _nothing_but_summary(loaded: LoadedBrief, settings, name: str) -> list[Problem]:
+    """A warning when no section is visible to an audience: its brief would be a summary
+    and nothing else, which is almost always a mistake in audiences, levels or kinds."""
+    from .audiences import select
+
+    audience = settings.audience(name)
+    if select(loaded.brief, audience, settings.levels).sections:
+        return []
+    return [Problem(Location(str(loaded.path)), f"audience {name}",
+                    f"no section is visible to the {name} audience (it shows the kinds "
+                    f"{', '.join(audience.sections)} up to level {audience.level}), so its "
+                    "brief holds only the summary")]
 
 
 def _check_glyphs(loaded: LoadedBrief, settings, work: _Documents) -> None:

@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,14 @@ class Project:
         """``briefgen ARGS`` in the project, in this process (through click)."""
         runner = CliRunner()
         cwd = os.getcwd()
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         os.chdir(self.root)
         try:
             result = runner.invoke(main, list(args), catch_exceptions=True)
         finally:
             os.chdir(cwd)
+            for number, handler in handlers.items():   # the command line sets its own
+                signal.signal(number, handler)
         stderr = result.stderr
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             import traceback
