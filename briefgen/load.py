@@ -15,7 +15,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .errors import DataError, Location, Problem
 from .files import read_text
 from .model import Brief
-from .yamlsource import Located, dotted
+from .yamlsource import Located, dotted, excerpt
 
 PATTERN_MEANINGS = {
     "^[a-z0-9]": "an id of lowercase letters, digits and hyphens",
@@ -74,9 +74,10 @@ def read_yaml(path: Path, limits: Limits = DEFAULT_LIMITS, root: Path | None = N
 
 
 def validate_file(path: Path, model: type[M], context: dict | None = None,
-                  limits: Limits = DEFAULT_LIMITS) -> M:
-    """Read and validate any YAML file of briefgen's (theme, project file) into ``model``."""
-    return validate(read_yaml(Path(path), limits), model, context)
+                  limits: Limits = DEFAULT_LIMITS, root: Path | None = None) -> M:
+    """Read and validate any YAML file of briefgen's (theme, project file) into ``model``;
+    with ``root``, the file must lie inside it once links are resolved."""
+    return validate(read_yaml(Path(path), limits, root), model, context)
 
 
 def _by_place(problems: list[Problem]) -> list[Problem]:
@@ -104,7 +105,8 @@ def _problem(located: Located, error: dict, model: type) -> Problem:
                        _message(kind, error))
     if kind == "extra_forbidden":
         return Problem(located.locate(path, prefer_key=True), dotted(path),
-                       f"found the unknown key '{path[-1]}', expected {_known_keys(model, path)}")
+                       f"found the unknown key {excerpt(path[-1])!r}, expected "
+                       f"{_known_keys(model, path)}")
     return Problem(located.locate(path), dotted(path), _message(kind, error))
 
 
@@ -125,9 +127,6 @@ def _message(kind: str, error: dict) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing":
         return "found nothing, expected a value (this field is required)"
-    if kind == "ambiguous_scalar":
-        return (f"found unquoted {error['input']}, which YAML reads as "
-                f"{error['input'].reading}, expected text: put it in quotes")
     if kind == "string_pattern_mismatch":
         return f"found {found}, expected {_pattern_meaning(ctx.get('pattern', ''))}"
     if kind == "literal_error":
@@ -142,7 +141,7 @@ def _message(kind: str, error: dict) -> str:
         expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
         return f"found {found}, expected {expected.get(kind, 'a list')}"
     if kind in ("unsafe_character", "rich_text", "row_width", "duplicate_id", "too_large",
-                "reserved_name") or \
+                "reserved_name", "ambiguous_scalar") or \
             kind.startswith("unknown_"):
         return error["msg"]
     if kind == "value_error":
@@ -164,8 +163,7 @@ def _describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, (list, tuple)):
         return "an empty list" if not value else f"a list of {len(value)}"
-    text = str(value)
-    return repr(text if len(text) <= 60 else text[:57] + "...")
+    return repr(excerpt(value))
 
 
 def _known_keys(root: type, path: tuple) -> str:

@@ -3,27 +3,87 @@
 CommonMark with GFM tables, ``::: kind`` containers for callouts, ``{.caption}``
 on the paragraph before a table, and ``[value]{.status}`` spans for status
 values.  Raw HTML is off, so ``<b>`` is text.  Anything outside the closed
-block set (code blocks, images, deeper headings) is a ``MarkupError`` that
-names the line of the generated Markdown, so a template cannot make content
-silently disappear.
+block set (code blocks, images, deeper headings, nesting past ``MAX_NESTING``) is a
+``MarkupError`` that names the line of the generated Markdown, so a template cannot
+make content silently disappear.
+
+A link's target is its destination exactly as written (only backslash escapes are
+undone): no entity is decoded and nothing is percent-encoded, so a url from the data
+is the url in the document, byte for byte.  It must be an http(s) or mailto address,
+whether the data or a template wrote it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 
-from markdown_it import MarkdownIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import stripEscape
+from markdown_it.parser_block import ParserBlock
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
 from . import blocks as b
 from .errors import Location, MarkupError, Problem
+from .richtext import URL_PATTERN
+from .yamlsource import excerpt
+
+MAX_NESTING = 100    # lists and quotes inside each other: beyond it, an error, never a cut
+
+
+class _Parser(MarkdownIt):
+    """CommonMark whose link targets are the destinations as written, and whose block
+    parser refuses to nest deeper than ``MAX_NESTING`` instead of dropping the rest."""
+
+    def __init__(self) -> None:
+        super().__init__("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                        "maxNesting": MAX_NESTING})
+        self.helpers = SimpleNamespace(parseLinkLabel=helpers.parseLinkLabel,
+                                       parseLinkTitle=helpers.parseLinkTitle,
+                                       parseLinkDestination=_destination_as_written)
+        bounded = _BoundedBlocks()
+        bounded.ruler = self.block.ruler
+        self.block = bounded
+
+    def normalizeLink(self, url: str) -> str:
+        return url
+
+    def validateLink(self, url: str) -> bool:
+        return True          # every link reaches the builder, which refuses a bad one by name
+
+
+def _destination_as_written(string: str, pos: int, maximum: int):
+    """markdown-it's link destination, with only its backslash escapes undone: an entity
+    such as ``&amp;`` stays the characters written."""
+    result = helpers.parseLinkDestination(string, pos, maximum)
+    if result.ok:
+        written = string[pos:result.pos]
+        if written.startswith("<"):
+            written = written[1:-1]
+        result.str = stripEscape(written)
+    return result
+
+
+class _BoundedBlocks(ParserBlock):
+    def tokenize(self, state, startLine: int, endLine: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(startLine)
+            if line < endLine and state.sCount[line] >= state.blkIndent:
+                raise _TooDeep(line)
+        super().tokenize(state, startLine, endLine)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = _Parser()
     md.enable("table")
     md.use(attrs_block_plugin).use(attrs_plugin, spans=True)
     for kind in b.CALLOUT_KINDS:
@@ -33,8 +93,13 @@ def parser() -> MarkdownIt:
 
 def parse(markdown: str, origin: str = "<markdown>") -> tuple:
     """The block tree of a Markdown text."""
-    root = SyntaxTreeNode(parser().parse(markdown))
-    return _Builder(origin).blocks(root.children)
+    try:
+        tokens = parser().parse(markdown)
+    except _TooDeep as error:
+        raise MarkupError(Problem(Location(origin, error.line + 1), "",
+                                  f"the generated Markdown nests lists or quotes deeper than "
+                                  f"{MAX_NESTING} levels, which briefs do not support")) from None
+    return _Builder(origin).blocks(SyntaxTreeNode(tokens).children)
 
 
 class _Builder:
@@ -119,10 +184,19 @@ class _Builder:
         if kind == "strong":
             return b.Strong(self.inlines(node))
         if kind == "link":
-            return b.Link(str(node.attrs.get("href", "")), self.inlines(node))
+            return self.link(node)
         if kind == "span":
             return self.span(node)
         raise self.fail(node, f"an inline {kind.replace('_', ' ')}")
+
+    def link(self, node: SyntaxTreeNode) -> b.Link:
+        """A link to an http(s) or mailto address; any other target is refused by name,
+        never linked nor dropped."""
+        url = str(node.attrs.get("href", ""))
+        if not URL_PATTERN.match(url):
+            raise self.fail(node, f"a link to {excerpt(url)!r} (expected an http(s) or mailto "
+                                  "address without spaces or quotes)")
+        return b.Link(url, self.inlines(node))
 
     def span(self, node: SyntaxTreeNode):
         """``[text]{.status}``, ``{.em}`` and ``{.strong}``; other classes are errors."""

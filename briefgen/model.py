@@ -14,6 +14,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from pydantic_core import PydanticCustomError
 
 from . import richtext
+from .yamlsource import excerpt, listing
 
 SECTION_KINDS = ("findings", "implications", "recommendations", "outlook")
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -71,7 +72,7 @@ def _declared(kind: str, what: str, where: str):
             raise PydanticCustomError(
                 f"unknown_{kind}", "found the unknown {what} '{value}', expected one of "
                 "{where}: {known}{hint}", {"what": what, "value": value, "where": where,
-                                           "known": ", ".join(sorted(known)),
+                                           "known": listing(sorted(known)),
                                            "hint": _builtin_hint(kind, value)})
         return value
 
@@ -151,9 +152,9 @@ def _check_statuses(rows: tuple, columns: tuple, declared: set | None) -> None:
             value = row[c_index].plain()
             if column.status and value not in declared:
                 raise PydanticCustomError(
-                    "unknown_status", "found the status '{value}', expected one of the "
+                    "unknown_status", "found the status {value}, expected one of the "
                     "statuses declared at the top: {known}",
-                    {"value": value, "known": ", ".join(sorted(declared)) or "(none)",
+                    {"value": repr(excerpt(value)), "known": listing(sorted(declared)) or "(none)",
                      "at": [r_index, c_index]})
 
 
@@ -189,6 +190,17 @@ class Table(Visible):
                     {"found": len(row), "width": len(columns), "at": [index]})
         _check_statuses(rows, columns, (info.context or {}).get("statuses"))
         return rows
+
+    @model_validator(mode="after")
+    def _key_names_a_column(self) -> "Table":
+        """``key`` identifies rows across editions: it must be one of the columns."""
+        names = [column.name for column in self.columns]
+        if self.key is not None and self.key not in names:
+            raise PydanticCustomError(
+                "unknown_column", "found the key column {key}, expected the name of one of "
+                "this table's columns: {names}",
+                {"key": repr(excerpt(self.key)), "names": listing(names, 20), "at": ["key"]})
+        return self
 
     def status_columns(self) -> tuple[int, ...]:
         return tuple(i for i, column in enumerate(self.columns) if column.status)

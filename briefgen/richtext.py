@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from pydantic_core import PydanticCustomError
 
-from .yamlsource import AmbiguousScalar
+from .yamlsource import AmbiguousScalar, excerpt
 
 SEGMENT_KINDS = ("text", "em", "strong", "link")
 URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\]+$")
@@ -49,7 +49,9 @@ def reject_unsafe_characters(value: str) -> str:
 def reject_ambiguous(value: object) -> object:
     """Refuse an unquoted scalar that YAML 1.1 reads as a boolean or a number."""
     if isinstance(value, AmbiguousScalar):
-        raise PydanticCustomError("ambiguous_scalar", "unquoted {text}", {"text": str(value)})
+        raise PydanticCustomError("ambiguous_scalar", "found unquoted {text}, which YAML reads "
+                                  "as {reading}, expected text: put it in quotes",
+                                  {"text": excerpt(value), "reading": value.reading})
     return value
 
 
@@ -68,6 +70,12 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in _ASCII_PUNCTUATION else c for c in text)
 
 
+def link_destination(url: str) -> str:
+    """``url`` as a Markdown link destination in angle brackets, read back as exactly
+    ``url``: the parser undoes backslash escapes and nothing else (see markup.py)."""
+    return "".join("\\" + c if c in "\\<>" else c for c in url)
+
+
 @dataclass(frozen=True)
 class Segment:
     kind: str
@@ -81,7 +89,7 @@ class Segment:
         if self.kind in ("em", "strong"):
             return f"[{body}]{{.{self.kind}}}"
         if self.kind == "link":
-            return f"[{body}](<{self.url}>)"
+            return f"[{body}](<{link_destination(self.url)}>)"
         return body
 
 
@@ -148,8 +156,10 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     if kind == "link":
         if not isinstance(url, str) or not URL_PATTERN.match(url):
             raise PydanticCustomError(
-                "rich_text", "segment {index} has url '{url}', expected an http(s) or mailto "
-                "address without spaces or quotes", {"index": index + 1, "url": url})
+                "rich_text", "segment {index} has url {url}, expected an http(s) or mailto "
+                "address without spaces or quotes",
+                {"index": index + 1, "url": repr(excerpt(url)) if isinstance(url, str)
+                 else _describe(url)})
     elif url is not None:
         raise PydanticCustomError(
             "rich_text", "segment {index} has a url but is not a link", {"index": index + 1})
@@ -161,5 +171,5 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
 
 def _describe(item: object) -> str:
     if isinstance(item, dict):
-        return "a mapping with keys " + ", ".join(map(str, item))
+        return "a mapping with keys " + excerpt(", ".join(map(str, item)))
     return "nothing" if item is None else f"a {type(item).__name__}"

@@ -4,15 +4,19 @@ Only the safe loader's node graph is used: no tag ever constructs an object.
 Scalars stay the text that was written, so YAML 1.1 readings (``NO`` as
 false, ``012345`` as octal, ``12:30`` as base 60) never reach the model
 silently: a plain scalar whose reading would change its text is marked
-``AmbiguousScalar`` and text fields refuse it with a hint to quote it.
+``AmbiguousScalar`` and text fields refuse it with a hint to quote it (so is an
+integer of more than 15 digits, which tools reading numbers as floating point change).
+Composing, bounded in depth, and syntax errors in words are ``yamlsyntax``'s.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
 
+from . import yamlsyntax
 from .errors import Location, Problem
 
 STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in
@@ -21,6 +25,8 @@ NULL_TAG = "tag:yaml.org,2002:null"
 DEFAULT_MAX_BYTES = 2_000_000
 DEFAULT_MAX_NODES = 200_000
 DEFAULT_MAX_DEPTH = 40
+MAX_NUMBER_CHARS = 100                 # longer numbers are described, never converted
+_DECIMAL = re.compile(r"^(0|-?[1-9][0-9]*)$")     # how Python writes an integer
 
 Path = tuple
 
@@ -67,14 +73,7 @@ class YamlProblems(Exception):
 def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
          max_depth: int = DEFAULT_MAX_DEPTH) -> Located:
     """Parse one YAML document; raise ``YamlProblems`` listing everything wrong."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        raise YamlProblems([_syntax_problem(file, error)]) from None
-    except yaml.reader.ReaderError as error:
-        raise YamlProblems([_reader_problem(file, text, error)]) from None
-    except yaml.YAMLError as error:
-        raise YamlProblems([Problem(Location(file, 1, 1), "", f"YAML error: {error}")]) from None
+    node = _compose(text, file, max_depth)
     if node is None:
         raise YamlProblems([Problem(Location(file, 1, 1), "",
                                     "found an empty file, expected a mapping of brief fields")])
@@ -85,15 +84,25 @@ def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
     return located
 
 
-def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = (error.problem or "malformed YAML").strip()
-    if error.context and "document" in (error.problem or "") + error.context:
-        what = "found a second YAML document, expected one document per file"
-    elif "'\\t'" in what:
-        what = f"{what} (YAML indentation must use spaces, not tabs)"
-    return Problem(Location(file, line, column), "", f"YAML syntax: {what}")
+def _compose(text: str, file: str, max_depth: int) -> yaml.Node | None:
+    try:
+        return yamlsyntax.compose(text, max_depth)
+    except yamlsyntax.TooDeep as error:
+        raise YamlProblems([_too_deep(file, error.mark, error.path, max_depth)]) from None
+    except yaml.MarkedYAMLError as error:
+        raise YamlProblems([Problem(Location(file, e.line, e.column), "", e.message)
+                            for e in yamlsyntax.every_error(error, text, max_depth)]) from None
+    except yaml.reader.ReaderError as error:
+        raise YamlProblems([_reader_problem(file, text, error)]) from None
+    except yaml.YAMLError as error:
+        raise YamlProblems([Problem(Location(file, 1, 1), "",
+                                    f"YAML error: {excerpt(str(error))}")]) from None
+
+
+def _too_deep(file: str, mark: yaml.Mark, path: Path, max_depth: int) -> Problem:
+    return Problem(Location(file, mark.line + 1, mark.column + 1), dotted(path),
+                   f"found nesting deeper than {max_depth} levels, expected at most "
+                   f"{max_depth} (limits: max_depth)")
 
 
 def _reader_problem(file: str, text: str, error) -> Problem:
@@ -131,14 +140,14 @@ class _Converter:
                                                  node.start_mark.column + 1), dotted(path),
                                         f"found more than {self.max_nodes} values (aliases "
                                         "expand to copies), expected a smaller file")])
-        if len(path) > self.max_depth:
-            raise YamlProblems([Problem(Location(self.located.file, node.start_mark.line + 1,
-                                                 node.start_mark.column + 1), dotted(path),
-                                        f"found nesting deeper than {self.max_depth} levels")])
+        if len(path) > self.max_depth:     # through aliases: composing saw each part alone
+            raise YamlProblems([_too_deep(self.located.file, node.start_mark, path,
+                                          self.max_depth)])
         self.located.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if node.tag not in STANDARD_TAGS:
-            self.problem(node, path, f"found the tag {node.tag}, expected plain data "
-                                     "(tags are not allowed)")
+            self.problem(node, path, f"found the tag {excerpt(node.tag)}, expected plain "
+                                     "data (tags are not allowed); if this is text that "
+                                     "starts with '!', put it in quotes")
             return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -158,7 +167,7 @@ class _Converter:
             here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key in first_seen:
                 self.problem(key_node, path + (key,),
-                             f"found the key '{key}' a second time (first at line "
+                             f"found the key {excerpt(key)!r} a second time (first at line "
                              f"{first_seen[key][0]}), expected each key once")
                 continue
             first_seen[key] = here
@@ -182,19 +191,53 @@ def _yaml11_reading(resolver: yaml.SafeLoader, node: yaml.ScalarNode, tag: str) 
     kind = tag.rsplit(":", 1)[-1]
     if kind == "bool":
         return f"a boolean ({str(resolver.construct_yaml_bool(node)).lower()})"
+    if kind == "int" and _DECIMAL.match(node.value):
+        return _long_decimal(node.value)
     if kind in ("int", "float"):
-        try:
-            number = getattr(resolver, f"construct_yaml_{kind}")(node)
-        except (ValueError, yaml.YAMLError):
-            return f"a {kind}"
-        if str(number) != node.value:
-            return f"the number {number}"
+        return _number_reading(resolver, node, kind)
     return ""
+
+
+def _long_decimal(text: str) -> str:
+    """An integer written as Python writes it reads as written, up to 15 digits: past
+    that, tools that read numbers as floating point (editors, schema checkers) change
+    its digits, so it must be quoted to stay text."""
+    digits = len(text.lstrip("-"))
+    return "" if digits <= 15 else f"an integer of {digits} digits"
+
+
+def _number_reading(resolver: yaml.SafeLoader, node: yaml.ScalarNode, kind: str) -> str:
+    """``the number 10`` for ``012``.  A long one is never converted (base 60 costs time
+    growing with the square of its length, and Python refuses decimals past 4300
+    digits): it cannot read as written anyway, since no float is written in more than
+    24 characters, and plain decimals never reach here."""
+    if len(node.value) > MAX_NUMBER_CHARS:
+        return "an integer" if kind == "int" else "a number"
+    try:
+        number = getattr(resolver, f"construct_yaml_{kind}")(node)
+        written = str(number)
+    except (ValueError, yaml.YAMLError):
+        return "an integer" if kind == "int" else "a number"
+    return "" if written == node.value else f"the number {excerpt(written)}"
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` as a message quotes a value: whole if short, else its start and '...'."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def listing(names, limit: int = 12) -> str:
+    """Names as a message lists them: each shortened, at most ``limit`` of them."""
+    names = list(map(str, names))
+    shown = ", ".join(excerpt(name, 40) for name in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def dotted(path: Path) -> str:
     """``('sections', 0, 'title')`` -> ``sections[0].title``."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        name = excerpt(part, 40)
+        out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
