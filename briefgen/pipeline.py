@@ -121,12 +121,15 @@ def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
         changes = compare(select(previous.brief, audience, settings.levels), brief)
     paths = templating.search_path(settings.templates)
     theme = settings.theme_for(audience)
-    text = templating.render(paths, audience.template, context(brief, audience, theme, changes))
-    if len(text) > settings.limits.max_markdown_chars:
-        raise TemplateError(f"{audience.template} produced {len(text)} characters of Markdown, "
-                            f"more than the limit of {settings.limits.max_markdown_chars} "
-                            "(limits: max_markdown_chars)")
-    return text
+    from .limits import memory_limit
+
+    # The template is where a few characters can ask for gigabytes: it runs under the
+    # memory bound even where no caller bounds the whole document (a bound only tightens).
+    with memory_limit(settings.limits.max_render_memory, str(loaded.path),
+                      f"the {audience_name} brief's template"):
+        return templating.render(paths, audience.template,
+                                 context(brief, audience, theme, changes),
+                                 max_chars=settings.limits.max_markdown_chars)
 
 
 def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),

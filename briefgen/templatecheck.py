@@ -144,11 +144,13 @@ class Checker:
         return self._trees[name]
 
     def chain(self, name: str) -> list[str]:
-        """The template and every template it extends, child first."""
+        """The template and every template it extends, child first (cycles are refused
+        before the check; one would end the chain here)."""
         chain = [name]
         while True:
             extends = next(iter(self.tree(chain[-1])[0].find_all(nodes.Extends)), None)
-            if extends is None or not isinstance(extends.template, nodes.Const):
+            if extends is None or not isinstance(extends.template, nodes.Const) or \
+                    extends.template.value in chain:
                 return chain
             chain.append(extends.template.value)
 
@@ -349,9 +351,16 @@ def _path(node: nodes.Node) -> str:
 
 
 def check_templates(env: jinja2.Environment, name: str, context: dict[str, object]) -> None:
-    """Raise ``TemplateError`` listing every field a template uses that the model lacks."""
+    """Raise ``TemplateError`` listing every field a template uses that the model lacks.
+
+    First every template it reaches must be named by a literal and form no cycle (the
+    walk below follows extends and includes), and each is compiled (syntax, unknown
+    filters, nesting bounds)."""
+    from .templating import reachable
+
     try:
-        env.get_template(name)            # compiles: syntax and unknown filters
+        reachable(env, name)
+        env.get_template(name)
         problems = Checker(env, context).check(name)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(Problem(Location(error.filename or error.name or name, error.lineno),
@@ -359,5 +368,25 @@ def check_templates(env: jinja2.Environment, name: str, context: dict[str, objec
     except jinja2.TemplateNotFound as error:
         raise TemplateError(Problem(Location(name), "", f"no template named '{error.name}'")) \
             from None
+    except RecursionError as error:
+        raise TemplateError(Problem(_deepest(error, env, name), "", "the template check went "
+                                    "too deep; expected templates, macros and blocks nested "
+                                    "less deeply")) from None
     if problems:
         raise TemplateError(problems)
+
+
+def _deepest(error: RecursionError, env: jinja2.Environment, name: str) -> Location:
+    """The template and line the checker was reading when it went too deep: the last
+    frame of its walk that holds a template's name and a node."""
+    found, trace = None, error.__traceback__
+    while trace is not None:
+        names = trace.tb_frame.f_locals
+        if isinstance(names.get("template"), str) and isinstance(names.get("node"), nodes.Node):
+            found = (names["template"], names["node"].lineno)
+        trace = trace.tb_next
+    template, line = found or (name, None)
+    try:
+        return Location(env.loader.get_source(env, template)[1] or template, line)
+    except jinja2.TemplateNotFound:
+        return Location(template, line)

@@ -11,16 +11,20 @@ a heading, a table cell, a list or a tag to the document.
 from __future__ import annotations
 
 import datetime as dt
-import traceback
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .errors import Location, Problem, TemplateError
+from .files import read_bounded
+from .limits import DEFAULT_LIMITS, OutOfMemory, release
 from .richtext import escape_markdown
+from .sandbox import BriefSandbox, refuse_over
+from .templateshape import references, refuse_cycles
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 if not BUILTIN_TEMPLATES.is_dir():  # a source checkout: the project's own templates/
@@ -50,6 +54,7 @@ def status_span(value: object) -> Markup:
 def join(values, separator: str = "", attribute: str | None = None) -> Markup:
     """Jinja's ``join``, escaping each item for Markdown instead of for HTML."""
     items = [getattr(v, attribute) if attribute else v for v in values]
+    refuse_over(len(str(separator)) * len(items), "|join")
     return Markup(escape_markdown(separator).join(_finalize(item) for item in items))
 
 
@@ -62,42 +67,51 @@ def citation(ids: tuple, numbers: dict) -> Markup:
 
 
 BUILTIN_PREFIX = "builtin/"
+MAX_TEMPLATE_BYTES = 2_000_000     # one template file
 
 
 def _loader(search_path: tuple[str, ...]) -> jinja2.BaseLoader:
     """The project's templates override the built-in ones by name; ``builtin/NAME``
     always names the built-in one, so an override can extend what it replaces."""
-    builtin = jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))
+    builtin = ConfinedLoader(str(BUILTIN_TEMPLATES))
     return jinja2.ChoiceLoader([
         jinja2.PrefixLoader({BUILTIN_PREFIX.rstrip("/"): builtin}),
-        jinja2.FileSystemLoader(list(search_path)),
+        ConfinedLoader(list(search_path)),
     ])
 
 
-MAX_REPEAT = 1_000_000     # characters or items one multiplication may make
-MAX_EXPONENT = 1_000
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, where templates are files at the trust boundary: a template
+    is read only if it is a regular file inside its search-path folder once links are
+    resolved, and never beyond ``MAX_TEMPLATE_BYTES`` (a FIFO or a device is refused,
+    not read).  Whatever a folder holds under the name is that folder's template: a
+    name that is there but cannot be read is an error, never the next folder's file."""
+
+    def get_source(self, environment, template: str):
+        pieces = split_template_path(template)     # refuses '..'
+        for folder in self.searchpath:
+            path = Path(folder, *pieces)
+            if os.path.lexists(path):
+                return _read_template(path, Path(folder)), os.path.normpath(path), _current
+        raise jinja2.TemplateNotFound(template)
 
 
-class BriefSandbox(SandboxedEnvironment):
-    """Jinja's sandbox, which also refuses to build huge strings, lists or numbers with
-    ``*`` and ``**`` (``'a' * 10**8`` would otherwise take the memory of the machine)."""
+def _read_template(path: Path, folder: Path) -> str:
+    data = read_bounded(path, MAX_TEMPLATE_BYTES, root=folder, error=TemplateError,
+                        limit_name="a template's fixed bound")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as failure:
+        raise TemplateError.at(str(path), f"found bytes that are not UTF-8 at offset "
+                                          f"{failure.start}, expected UTF-8 text") from None
 
-    intercepted_binops = frozenset(["*", "**"])
 
-    def call_binop(self, context, operator, left, right):
-        if operator == "*":
-            for text, times in ((left, right), (right, left)):
-                if isinstance(text, (str, list, tuple)) and isinstance(times, int) and \
-                        len(text) * times > MAX_REPEAT:
-                    raise SecurityError(f"a repetition of {len(text) * times} items is over "
-                                        f"the limit of {MAX_REPEAT}")
-        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"an exponent of {right} is over the limit of {MAX_EXPONENT}")
-        return super().call_binop(context, operator, left, right)
+def _current() -> bool:
+    return True      # templates are read once per process (auto_reload is off)
 
 
 @lru_cache(maxsize=8)
-def environment(search_path: tuple[str, ...]) -> SandboxedEnvironment:
+def environment(search_path: tuple[str, ...]) -> BriefSandbox:
     """The environment for a template search path, built once per process."""
     env = BriefSandbox(
         loader=_loader(search_path),
@@ -144,8 +158,14 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
 def closure(paths: tuple[str, ...], name: str) -> list[tuple[str, str | None, str | None]]:
     """(name, file, source) of a template and of every template it extends, includes or
     imports; the source is None for one that does not exist."""
-    env = environment(paths)
+    return reachable(environment(paths), name)
+
+
+def reachable(env: jinja2.Environment, name: str) -> list[tuple[str, str | None, str | None]]:
+    """``closure`` in ``env``: every reference must be a literal name, and the references
+    may form no cycle (``templateshape``); refused at the line of the reference."""
     found: dict[str, tuple[str, str | None, str | None]] = {}
+    edges: dict[str, list[tuple[str, int]]] = {}
     pending = [name]
     while pending:
         current = pending.pop()
@@ -157,29 +177,30 @@ def closure(paths: tuple[str, ...], name: str) -> list[tuple[str, str | None, st
             found[current] = (current, None, None)
             continue
         found[current] = (current, filename, source)
-        pending.extend(_referenced(env, source))
+        edges[current] = _referenced(env, current, filename, source)
+        pending.extend(target for target, _ in reversed(edges[current]))
+    refuse_cycles(edges, {n: f or n for n, f, _ in found.values()}, name)
     return list(found.values())
 
 
-def _referenced(env, source: str) -> list[str]:
-    """The templates a source names; kept in the user's cache by content, since finding
-    them means parsing the template."""
+def _referenced(env, name: str, filename: str | None, source: str) -> list[tuple[str, int]]:
+    """(name, line) of the templates a source names; kept in the user's cache by content,
+    since finding them means parsing the template."""
     import json
-
-    from jinja2 import meta
 
     from . import cache
 
     entry = cache.key("template-refs", source)
     stored = cache.get("template-refs", entry)
     if stored is not None:
-        return json.loads(stored)
+        return [(target, line) for target, line in json.loads(stored)]
     try:
-        names = [n for n in meta.find_referenced_templates(env.parse(source)) if n]
+        tree = env.parse(source, name, filename)
     except jinja2.TemplateSyntaxError:
         return []   # the template check reports it, at its line
-    cache.put("template-refs", entry, json.dumps(names).encode())
-    return names
+    found = references(tree, filename or name)
+    cache.put("template-refs", entry, json.dumps(found).encode())
+    return found
 
 
 def search_path(project_templates: Path | None) -> tuple[str, ...]:
@@ -201,40 +222,81 @@ def templates_in_effect(project_templates: Path | None) -> list[tuple[str, Path,
     return [(name, path, origin) for name, (path, origin) in sorted(found.items())]
 
 
-def render(paths: tuple[str, ...], name: str, context: dict) -> str:
-    """Render template ``name`` to Markdown, or raise ``TemplateError`` at file:line."""
+class _TooLong(Exception):
+    """Raised into a template that has produced more Markdown than it may: Jinja then
+    reports it at the template line that was writing."""
+
+
+def render(paths: tuple[str, ...], name: str, context: dict,
+           max_chars: int = DEFAULT_LIMITS.max_markdown_chars) -> str:
+    """Render template ``name`` to Markdown, or raise ``TemplateError`` at file:line.
+
+    The Markdown is bounded as it is produced: the render stops as soon as it passes
+    ``max_chars`` characters (limits: max_markdown_chars), not after it has all been
+    made.  A MemoryError becomes ``OutOfMemory`` at the failing line, for the memory
+    bound around the render to report.  Errors are raised outside the handler, so that
+    nothing of the failed render (its traceback, and with it the memory it took)
+    outlives it."""
     env = environment(paths)
     try:
-        return env.get_template(name).render(context)
-    except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(Problem(Location(_template_file(env, error.name or name),
-                                             error.lineno), "", f"template syntax: {error.message}")) \
-            from None
-    except jinja2.TemplateNotFound as error:
-        raise TemplateError(Problem(Location(name), "", f"no template named '{error.name}' "
-                                    f"in {', '.join(paths)}")) from None
+        return _produce(env.get_template(name), context, name, max_chars)
+    except MemoryError as error:     # the memory bound reports it, with this line
+        failure = OutOfMemory(_failing_line(error, name, env))
+        release(error)
     except (jinja2.TemplateError, ArithmeticError, AttributeError, TypeError, ValueError,
-            KeyError, IndexError, RecursionError, MemoryError) as error:
-        raise TemplateError(Problem(_failing_line(error, name, env), "",
-                                    _describe(error))) from None
+            KeyError, IndexError, RecursionError, _TooLong) as error:
+        failure = _failure(error, env, name, paths)
+    raise failure
 
 
-def _template_file(env: SandboxedEnvironment, name: str) -> str:
+def _produce(template: jinja2.Template, context: dict, name: str, max_chars: int) -> str:
+    stream = template.generate(context)
+    pieces, made = [], 0
+    for piece in stream:
+        made += len(piece)
+        if made > max_chars:
+            too_long = _TooLong(f"{name} produced more than {max_chars} characters of "
+                                "Markdown (limits: max_markdown_chars); a loop may run "
+                                "more often than it should")
+            stream.throw(too_long)
+            raise too_long
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+def _failure(error: BaseException, env, name: str, paths: tuple) -> TemplateError:
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return TemplateError(Problem(Location(_template_file(env, error.name or name),
+                                              error.lineno), "",
+                                     f"template syntax: {error.message}"))
+    if isinstance(error, jinja2.TemplateNotFound):
+        return TemplateError(Problem(Location(name), "", f"no template named '{error.name}' "
+                                     f"in {', '.join(paths)}"))
+    message = str(error) if isinstance(error, _TooLong) else _describe(error)
+    return TemplateError(Problem(_failing_line(error, name, env), "", message))
+
+
+def _template_file(env: BriefSandbox, name: str) -> str:
     try:
         return env.loader.get_source(env, name)[1] or name
     except jinja2.TemplateNotFound:
         return name
 
 
-def _failing_line(error: BaseException, name: str, env: SandboxedEnvironment) -> Location:
-    """The innermost template frame of the traceback (Jinja rewrites frames to template lines)."""
-    for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if frame.filename.endswith(".j2"):
-            return Location(frame.filename, frame.lineno)
-    return Location(_template_file(env, name))
+def _failing_line(error: BaseException, name: str, env: BriefSandbox) -> Location:
+    """The innermost template frame of the traceback (Jinja rewrites frames to template
+    lines), found without reading any file: memory may be short."""
+    found = None
+    trace = error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename.endswith(".j2"):
+            found = Location(trace.tb_frame.f_code.co_filename, trace.tb_lineno)
+        trace = trace.tb_next
+    return found or Location(_template_file(env, name))
 
 
 def _describe(error: BaseException) -> str:
     kind = {"UndefinedError": "undefined value", "SecurityError": "unsafe operation refused"}
     label = kind.get(type(error).__name__, type(error).__name__)
-    return f"{label}: {error}"
+    hint = "; a macro may call itself without end" if isinstance(error, RecursionError) else ""
+    return f"{label}: {error}{hint}"
