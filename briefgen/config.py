@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .errors import DataError, Problem
+from .labels import Labels
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ID_PATTERN, SECTION_KINDS
 from .yamlsource import dotted
@@ -92,7 +93,7 @@ class AudienceEntry(_Strict):
     level: Name | None = None
     sections: tuple[Literal[SECTION_KINDS], ...] | None = None  # type: ignore[valid-type]
     fields: tuple[Literal[FIELDS], ...] | None = None  # type: ignore[valid-type]
-    labels: dict[str, str] = {}
+    labels: Labels = {}
     pages: Annotated[int, Field(ge=1, le=500)] | None = None
     description: str | None = None
 
@@ -100,12 +101,15 @@ class AudienceEntry(_Strict):
 class LimitsEntry(_Strict):
     max_input_bytes: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_input_bytes
     max_yaml_values: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_yaml_values
-    max_depth: Annotated[int, Field(ge=5, le=1000)] = DEFAULT_LIMITS.max_depth
+    # at most 100: composing, converting and rendering recurse per level (see yamlsyntax)
+    max_depth: Annotated[int, Field(ge=5, le=100)] = DEFAULT_LIMITS.max_depth
     max_text_chars: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_text_chars
     max_table_rows: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.max_table_rows
     max_render_seconds: Annotated[float, Field(ge=0)] = DEFAULT_LIMITS.max_render_seconds
     max_output_bytes: Annotated[int, Field(ge=10_000)] = DEFAULT_LIMITS.max_output_bytes
     max_markdown_chars: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_markdown_chars
+    # at least 64 MiB: a fresh process needs about that to load the fonts of one PDF
+    max_render_memory: Annotated[int, Field(ge=1 << 26)] = DEFAULT_LIMITS.max_render_memory
 
 
 class ProjectFile(_Strict):

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from functools import lru_cache
 from pathlib import Path
 
 from . import fonts, templating
+from .errors import BriefgenError
 from .theme import Theme
 
 PACKAGE = Path(__file__).parent
-LIBRARIES = ("python-docx", "reportlab", "jinja2", "markdown-it-py", "mdit-py-plugins", "pydantic",
+LIBRARIES = ("python-docx", "reportlab", "pillow", "jinja2", "markdown-it-py", "mdit-py-plugins",
+             "pydantic",
              "lxml", "pyyaml")
 
 
@@ -111,18 +114,23 @@ def templates_fingerprint(paths: tuple[str, ...], name: str) -> str:
 
 @lru_cache(maxsize=16)
 def theme_fingerprint(theme: Theme) -> str:
-    """The theme file, its logo and reference document, and the font files it sets text in."""
+    """The theme file, its logo and reference document, and the font files it sets text
+    in, from its own font book (so a family the theme declares counts by its own file)."""
     files = [theme.source, theme.logo, theme.reference_docx]
-    font_files = [_font_path(fonts.FAMILIES.get(family, {}).get(style))
-                  for family in (*theme.families, *fonts.FALLBACKS) for style in fonts.STYLES]
+    book = theme.families
+    font_files = [_font_path(book, family, style)
+                  for family in (*book.roles, *fonts.FALLBACKS) for style in fonts.STYLES]
     return _digest(*(file_hash(str(f)) if f else "-" for f in files),
                    *(font_file_hash(f) if f else "-" for f in font_files))
 
 
-def _font_path(file_name: str | None) -> str | None:
-    if file_name is None:
-        return None
+def _font_path(book: fonts.FontBook, family: str, style: str) -> str | None:
+    """The font file of one style of a family, if it is a regular file of a size fonts
+    read (hashing a named pipe would wait for ever); rendering reports one that is not."""
     try:
-        return str(fonts.find(file_name))
-    except Exception:  # noqa: BLE001 - a missing font is reported when rendering
+        path = book.path(family, style)
+        info = os.stat(path)
+    except (OSError, BriefgenError):
         return None
+    usable = stat.S_ISREG(info.st_mode) and info.st_size <= fonts.MAX_FONT_BYTES
+    return str(path) if usable else None

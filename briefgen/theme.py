@@ -7,60 +7,31 @@ built-in ones) validated into the frozen ``Theme`` the renderers read.
 from __future__ import annotations
 
 import os
-import re
-import string
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo,
-                      field_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator,
+                      ValidationInfo, WithJsonSchema, field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 from . import fonts
 from .config import PROJECT_FILE
 from .errors import DataError
+from .labels import (DEFAULT_LABELS, LABEL_PLACEHOLDERS, LABELS, Labels,  # noqa: F401
+                     fill, one_line, placeholder_problem)   # labels are a theme's, re-exported
+from .logo import Logo, LogoProblem
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 PLACEHOLDERS = frozenset({"title", "subtitle", "marking", "organisation", "audience", "edition"})
-
-DEFAULT_LABELS = {
-    "summary": "Summary",
-    "key_findings": "Key findings",
-    "findings": "Findings",
-    "implications": "Implications",
-    "recommendations": "Recommendations",
-    "outlook": "Outlook",
-    "sources": "Sources",
-    "changes": "What changed since the last edition",
-    "public_notice": ("This public edition contains only material cleared for general "
-                      "release. Restricted detail is available in the analytical brief."),
-    "page": "Page {page} of {pages}",
-    "edition": "Edition of {date}",
-}
-
-
-_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*)\}")
-
-
-def fill(text: str, **values: object) -> str:
-    """``text`` with each ``{name}`` of ``values`` put in and ``{{``/``}}`` as braces;
-    anything else is left as written.  Labels and furniture are never given to
-    ``str.format``: no format spec, attribute or index of theirs is ever evaluated."""
-    def put(match: re.Match) -> str:
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            return token[0]
-        name = match.group(1)
-        return str(values[name]) if name in values else token
-
-    return _FIELD.sub(put, text)
 
 
 @dataclass(frozen=True, eq=False)  # compared and cached by identity
 class Theme:
     name: str = "sober"
     source: str = "built-in"
-    body_font: str = "DejaVu Serif"     # families known to fonts.FAMILIES
+    body_font: str = "DejaVu Serif"     # families of this theme's font book (``families``)
     heading_font: str = "DejaVu Sans"
     table_font: str = "DejaVu Sans"
     body_size: float = 10.0
@@ -80,7 +51,8 @@ class Theme:
     status_colours: dict = field(default_factory=dict)
     page_size: str = "A4"
     margins_mm: tuple = (22.0, 20.0, 22.0, 20.0)   # top, right, bottom, left
-    logo: Path | None = None
+    logo: Path | None = None            # the logo file, as named: for fingerprints
+    logo_png: bytes | None = field(default=None, repr=False)   # what renderers draw
     logo_height_mm: float = 12.0
     header_left: str = "{title}"
     header_centre: str = "{marking}"
@@ -88,10 +60,15 @@ class Theme:
     footer_centre: str = "{marking}"
     reference_docx: Path | None = None
     labels: dict = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    # The families the theme file declares: (family, ((style, resolved path), ...)).
+    font_families: tuple = ()
 
-    @property
-    def families(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys((self.body_font, self.heading_font, self.table_font)))
+    @cached_property
+    def families(self) -> fonts.FontBook:
+        """This theme's own fonts: the built-in families and the ones it declares, with
+        the body, heading and table families as its roles.  No other theme sees them."""
+        return fonts.FontBook(self.font_families,
+                              (self.body_font, self.heading_font, self.table_font))
 
     def with_labels(self, labels: dict) -> "Theme":
         return replace(self, labels={**self.labels, **labels}) if labels else self
@@ -102,20 +79,21 @@ DEFAULT_THEME = Theme()
 
 # ------------------------------------------------------------------ theme files
 
+PAGE_WIDTHS_MM = {"A4": 210.0, "Letter": 215.9}
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$")]
 Size = Annotated[float, Field(gt=3, le=72)]
 
 
 def _placeholders_known(text: str) -> str:
     """Header and footer texts may name only the brief's own values."""
-    for _, name, spec, conversion in string.Formatter().parse(text):
-        if name is not None and (name not in PLACEHOLDERS or spec or conversion):
-            raise ValueError(f"found the placeholder {{{name}}}, expected one of "
-                             + ", ".join(f"{{{p}}}" for p in sorted(PLACEHOLDERS)))
+    why = placeholder_problem(text, PLACEHOLDERS)
+    if why:
+        raise ValueError(why)
     return text
 
 
-FurnitureText = Annotated[str, Field(max_length=200), AfterValidator(_placeholders_known)]
+FurnitureText = Annotated[str, Field(max_length=200), AfterValidator(one_line),
+                          AfterValidator(_placeholders_known)]
 
 
 class _Strict(BaseModel):
@@ -147,7 +125,7 @@ class Fonts(_Strict):
     def _known(cls, family: str, info: ValidationInfo) -> str:
         if "families" not in info.data:      # they were refused, and that error says it all
             return family
-        known = set(fonts.FAMILIES) | set(info.data["families"])
+        known = set(fonts.BUILTIN_FAMILIES) | set(info.data["families"])
         if family not in known:
             raise ValueError(f"found the unknown font '{family}', expected one of "
                              f"{', '.join(sorted(known))}")
@@ -186,6 +164,25 @@ class Page(_Strict):
     size: Literal["A4", "Letter"] = "A4"
     margins_mm: Margins = Margins()
 
+    @property
+    def text_width_mm(self) -> float:
+        return PAGE_WIDTHS_MM[self.size] - self.margins_mm.left - self.margins_mm.right
+
+
+def _logo_file(name: object, info: ValidationInfo) -> Logo:
+    """A logo file, confined to the project and read once into a normalised PNG."""
+    if not isinstance(name, str):
+        raise PydanticCustomError("string_type", "Input should be a valid string")
+    from .logo import read_logo
+
+    try:
+        return read_logo(_confined(name, info))
+    except LogoProblem as problem:
+        raise ValueError(str(problem)) from None
+
+
+LogoFile = Annotated[Logo, PlainValidator(_logo_file), WithJsonSchema({"type": "string"})]
+
 
 class Furniture(_Strict):
     header_left: FurnitureText = DEFAULT_THEME.header_left
@@ -203,24 +200,23 @@ class ThemeFile(_Strict):
     sizes: Sizes = Sizes()
     colours: Colours = Colours()
     page: Page = Page()
-    logo: str | None = None
+    logo: LogoFile | None = None
     logo_height_mm: Annotated[float, Field(ge=4, le=40)] = 12.0
     furniture: Furniture = Furniture()
     reference_docx: str | None = None
-    labels: dict[str, str] = {}
+    labels: Labels = {}
 
-    @field_validator("logo")
-    @classmethod
-    def _logo_exists(cls, logo: str | None, info: ValidationInfo) -> str | None:
-        path = _confined(logo, info) if logo else None
-        if path is not None and not path.is_file():
-            raise ValueError(f"found the logo {path}, which does not exist; expected a PNG "
-                             "or JPEG file")
-        if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            raise ValueError(f"found the logo {path.name}, expected a PNG or JPEG file")
-        if path is not None:
-            _readable_image(path)
-        return logo
+    @model_validator(mode="after")
+    def _logo_fits_the_page(self) -> "ThemeFile":
+        """The logo is drawn logo_height_mm tall: its width must fit the text width."""
+        if self.logo is not None:
+            width, room = self.logo.drawn_width_mm(self.logo_height_mm), self.page.text_width_mm
+            if not 1 <= width <= room:
+                raise PydanticCustomError("too_large", "{why}", {"at": ["logo"], "why": (
+                    f"found the logo {self.logo.path.name}, which at logo_height_mm "
+                    f"{self.logo_height_mm:g} is {width:.1f} mm wide; expected a logo between "
+                    f"1 and {room:.0f} mm wide (the page's text width)")})
+        return self
 
     @field_validator("reference_docx")
     @classmethod
@@ -235,8 +231,6 @@ class ThemeFile(_Strict):
 
     def to_theme(self, path: Path) -> Theme:
         folder = path.parent
-        for family, files in self.fonts.families.items():
-            fonts.add_family(family, {k: str(folder / v) for k, v in files if v})
         margins = self.page.margins_mm
         return Theme(
             name=self.name or path.stem, source=str(path),
@@ -252,11 +246,18 @@ class ThemeFile(_Strict):
             callout_fill=self.colours.callout_fill, status_colours=dict(self.colours.status),
             page_size=self.page.size,
             margins_mm=(margins.top, margins.right, margins.bottom, margins.left),
-            logo=folder / self.logo if self.logo else None, logo_height_mm=self.logo_height_mm,
+            logo=self.logo.path if self.logo else None,
+            logo_png=self.logo.png if self.logo else None, logo_height_mm=self.logo_height_mm,
             header_left=self.furniture.header_left, header_centre=self.furniture.header_centre,
             footer_left=self.furniture.footer_left, footer_centre=self.furniture.footer_centre,
             reference_docx=folder / self.reference_docx if self.reference_docx else None,
-            labels={**DEFAULT_LABELS, **self.labels})
+            labels={**DEFAULT_LABELS, **self.labels}, font_families=self._font_families(folder))
+
+    def _font_families(self, folder: Path) -> tuple:
+        """The theme's own families, each style by its file's resolved path."""
+        return tuple((family, tuple((style, str((folder / name).resolve()))
+                                    for style, name in files if name))
+                     for family, files in self.fonts.families.items())
 
 
 def _confined(name: str, info: ValidationInfo) -> Path:
@@ -293,17 +294,6 @@ def _project_root(folder: Path, project_themes: Path | None) -> Path | None:
         if (candidate / PROJECT_FILE).is_file():
             return candidate
     return project_themes.parent if project_themes is not None else None
-
-
-def _readable_image(path: Path) -> None:
-    from PIL import Image
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-    except Exception as error:  # noqa: BLE001 - Pillow's errors for broken images vary
-        raise ValueError(f"found the logo {path}, which is not a readable image "
-                         f"({error})") from None
 
 
 def theme_paths(project_themes: Path | None) -> dict[str, Path]:

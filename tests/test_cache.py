@@ -22,8 +22,7 @@ def fresh_process_state() -> None:
                    pipeline._checked):
         cached.cache_clear()
     fonts._COVERAGE.clear()
-    fonts.family_coverage.cache_clear()
-    fonts._drawable.cache_clear()
+    fonts._FAMILY_COVERAGE.clear()
     from briefgen.renderers import docxstyle
 
     docxstyle._styled_template.cache_clear()

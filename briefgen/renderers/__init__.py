@@ -13,7 +13,7 @@ import re
 
 from ..blocks import Document, Table, plain_text
 from ..errors import RenderError, UsageError
-from ..theme import Theme
+from ..theme import Theme, fill
 
 RENDERERS: dict[str, type["Renderer"]] = {}
 # The built-in formats, imported on first use: a DOCX build never loads ReportLab.
@@ -116,11 +116,12 @@ def _longest_word(texts: list[str]) -> int:
 
 
 def furniture(meta, theme: Theme) -> dict[str, str]:
-    """The theme's header and footer texts with the brief's values put in."""
+    """The theme's header and footer texts with the brief's values put in (by ``fill``:
+    a theme's text is never a format string)."""
     values = {"title": meta.title, "subtitle": meta.subtitle, "marking": meta.marking,
               "organisation": meta.organisation, "audience": meta.audience_label,
               "edition": meta.edition.isoformat() if meta.edition else ""}
-    return {slot: getattr(theme, slot).format_map(values)
+    return {slot: fill(getattr(theme, slot), **values)
             for slot in ("header_left", "header_centre", "footer_left", "footer_centre")}
 
 
@@ -130,6 +131,6 @@ def title_details(meta, theme: Theme) -> str:
 
     details = [meta.audience_label]
     if meta.edition:
-        details.append(theme.labels["edition"].format(date=long_date(meta.edition)))
+        details.append(fill(theme.labels["edition"], date=long_date(meta.edition)))
     details.append(", ".join(meta.authors))
     return "  ·  ".join(detail for detail in details if detail)

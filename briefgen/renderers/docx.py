@@ -24,6 +24,7 @@ from lxml.etree import SubElement
 
 from .. import blocks as b
 from .. import fonts
+from ..theme import fill
 from . import reference
 from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
@@ -47,6 +48,8 @@ ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
     "w:tblGrid", "w:gridCol", "w:tr", "w:trPr", "w:tblHeader", "w:tc", "w:tcPr", "w:tcW",
     "w:w", "w:type", "w:eastAsia", "w:hint", "w:hyperlink", "w:numPr", "w:ilvl", "w:numId"))
 R_ID, XML_SPACE = qn("r:id"), qn("xml:space")
+PROPERTY_CHARS = 255                 # the most Word (and python-docx) keeps of a property
+ZIP_DATES = (dt.date(1980, 1, 1), dt.date(2107, 12, 31))   # what a zip entry can be dated
 TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
               ("lastRow", "0"), ("firstColumn", "0"), ("lastColumn", "0"), ("noHBand", "0"),
               ("noVBand", "1"))}
@@ -110,29 +113,30 @@ class DocxRenderer(Renderer):
         texts["footer_left"] = shortened(texts["footer_left"], room)
         section.different_first_page_header_footer = True   # the title block has no running title
         for header, left in ((section.first_page_header, ""), (section.header, "header_left")):
-            line = self.styled(header.paragraphs[0], "Page Header")
+            line = self.styled(_first_paragraph(header), "Page Header")
             self.add_text(line, (texts[left] if left else "") + "\t")
             self.add_text(line, texts["header_centre"], char_style="Marking")
         for footer in (section.first_page_footer, section.footer):
-            line = self.styled(footer.paragraphs[0], "Page Footer")
+            line = self.styled(_first_paragraph(footer), "Page Footer")
             self.add_text(line, texts["footer_left"] + "\t")
             self.add_text(line, texts["footer_centre"], char_style="Marking")
             self.add_text(line, "\t")
             self.page_number(line)
 
     def page_number(self, paragraph) -> None:
-        """The theme's "Page {page} of {pages}" with Word fields for the numbers."""
-        label = self.theme.labels["page"]
-        for part in re.split(r"(\{page\}|\{pages\})", label):
-            if part in ("{page}", "{pages}"):
-                paragraph.append(_field("PAGE" if part == "{page}" else "NUMPAGES"))
+        """The theme's "Page {page} of {pages}" with Word fields for the numbers: ``fill``
+        marks where they go (a label holds no control character, so no mark is its own)."""
+        marked = fill(self.theme.labels["page"], page="\0PAGE\0", pages="\0NUMPAGES\0")
+        for index, part in enumerate(re.split(r"\0(PAGE|NUMPAGES)\0", marked)):
+            if index % 2:
+                paragraph.append(_field(part))
             elif part:
                 self.add_text(paragraph, part)
 
     def title_block(self, meta: b.DocumentMeta) -> None:
-        if self.theme.logo is not None:
+        if self.theme.logo_png is not None:
             logo = Run(SubElement(self.paragraph("Brief Meta"), W_R), Paragraph(None, self.body))
-            logo.add_picture(str(self.theme.logo), height=Mm(self.theme.logo_height_mm))
+            logo.add_picture(io.BytesIO(self.theme.logo_png), height=Mm(self.theme.logo_height_mm))
         self.add_text(self.paragraph("Organisation"), meta.organisation)   # capitals by style
         self.add_text(self.paragraph("Title"), meta.title)
         if meta.subtitle:
@@ -140,17 +144,17 @@ class DocxRenderer(Renderer):
         self.add_text(self.paragraph("Brief Meta"), title_details(meta, self.theme))
 
     def properties(self, meta: b.DocumentMeta) -> None:
+        """The document's properties: each text fitted to what Word keeps (the page has it
+        whole), and dated the edition date."""
         core = self.doc.core_properties
-        core.title, core.subject = meta.title, meta.subject
-        core.author = "; ".join(meta.authors)
-        core.keywords = ", ".join(meta.keywords)
-        core.category = meta.audience_label
-        core.language = meta.language
-        core.comments = meta.marking
-        core.last_modified_by = "briefgen"
+        texts = {"title": meta.title, "subject": meta.subject, "author": "; ".join(meta.authors),
+                 "keywords": ", ".join(meta.keywords), "category": meta.audience_label,
+                 "language": meta.language, "comments": meta.marking,
+                 "last_modified_by": "briefgen"}
+        for name, text in texts.items():
+            setattr(core, name, fitted(text, PROPERTY_CHARS))
         core.revision = 1
-        stamp = dt.datetime.combine(meta.edition or dt.date(2000, 1, 1), dt.time())
-        core.created = core.modified = stamp
+        _dated(core, meta.edition or dt.date(2000, 1, 1))
 
     # -------------------------------------------------------------- blocks
 
@@ -312,10 +316,13 @@ def package_bytes(document, edition: dt.date | None) -> bytes:
 
 
 class _FixedDateZip:
-    """The physical-package writer python-docx's ``PackageWriter`` writes to."""
+    """The physical-package writer python-docx's ``PackageWriter`` writes to.  A zip entry
+    can only be dated 1980 to 2107: an edition outside them dates its entries at the nearer
+    end (the document's own properties keep the edition date)."""
 
     def __init__(self, day: dt.date):
-        self.stamp = (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+        day = min(max(day, ZIP_DATES[0]), ZIP_DATES[1])
+        self.stamp = (day.year, day.month, day.day, 0, 0, 0)
         self.buffer = io.BytesIO()
         self.zip = zipfile.ZipFile(self.buffer, "w", zipfile.ZIP_DEFLATED)
 
@@ -327,6 +334,11 @@ class _FixedDateZip:
     def close(self) -> bytes:
         self.zip.close()
         return self.buffer.getvalue()
+
+
+def _first_paragraph(part) -> Paragraph:
+    """A header's or footer's first paragraph (a reference document's may have none)."""
+    return part.paragraphs[0] if part.paragraphs else part.add_paragraph()
 
 
 def _styled_p(p, style_id: str):
@@ -350,6 +362,26 @@ def _furniture_room(texts: dict, theme) -> int:
 
 def shortened(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
+
+
+def fitted(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at a word, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace():         # the cut falls inside a word: leave it out
+        head = cut.rsplit(None, 1)[0] if len(cut.split()) > 1 else cut
+        cut = head if len(head) > limit // 2 else cut
+    return cut.rstrip() + "…"
+
+
+def _dated(core, day: dt.date) -> None:
+    """Created and modified on ``day``, written with a four-digit year whatever the year
+    (python-docx writes the year 999 as "999", which no reader takes for a date)."""
+    core.created = core.modified = dt.datetime.combine(day, dt.time())
+    stamp = f"{day.year:04d}-{day.month:02d}-{day.day:02d}T00:00:00Z"
+    for name in ("dcterms:created", "dcterms:modified"):
+        core._element.find(qn(name)).text = stamp
 
 
 def _field(instruction: str):

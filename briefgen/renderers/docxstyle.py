@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import json
 from functools import lru_cache
 
@@ -100,8 +101,8 @@ def _pristine(theme: Theme, statuses: tuple[tuple[str, str], ...]):
     document = docx.Document(io.BytesIO(template))
     ids = dict(ids)
     for number, (value, hex_colour) in enumerate(statuses, start=1):
-        style = document.styles.add_style(status_style_name(value), CHARACTER)
-        style.style_id = f"BriefStatus{number}"   # names like "On track"/"Ontrack" stay apart
+        style = _fresh_style(document, status_style_name(value), CHARACTER)
+        style.style_id = _free_id(document, f"BriefStatus{number}")   # "On track"/"Ontrack"
         style.base_style = document.styles["Default Paragraph Font"]
         style.font.bold = True
         style.font.color.rgb = rgb(hex_colour)
@@ -111,6 +112,23 @@ def _pristine(theme: Theme, statuses: tuple[tuple[str, str], ...]):
 
 def status_style_name(value: str) -> str:
     return f"Status {value}"
+
+
+def _fresh_style(document, name: str, kind):
+    """A new style ``name``, replacing one a reference document has (a brief of ours used
+    as one has our status styles): the brief's declared colours win."""
+    styles = document.styles
+    if name in styles:
+        old = styles[name].element
+        old.getparent().remove(old)
+    return styles.add_style(name, kind)
+
+
+def _free_id(document, wanted: str) -> str:
+    """``wanted``, or it with a number after it, whichever no style of the document has."""
+    taken = {s.get(qn("w:styleId")) for s in document.styles.element.iterchildren(qn("w:style"))}
+    candidates = itertools.chain((wanted,), (f"{wanted}-{n}" for n in itertools.count(2)))
+    return next(candidate for candidate in candidates if candidate not in taken)
 
 
 def _prune(document) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
@@ -24,17 +24,17 @@ from reportlab.platypus import (CondPageBreak, HRFlowable, Image, LayoutError, P
                                 Table, TableStyle)
 
 from .. import blocks as b
-from .. import fonts
 from ..errors import RenderError
-from . import Renderer, column_shares, register, title_details
+from . import Renderer, register, title_details
 from .page import frame_width
-from .pdfpage import BriefTemplate, page_furniture
-from .pdfstyle import aligned, colour, stylesheet
+from .pdfpage import BriefTemplate, invariant_stamps, page_furniture
+from .pdfstyle import aligned, colour, sized, stylesheet
+from .pdftable import (Grid, TableFit, columns_that_fit, fit_table, opening_words, too_tall,
+                       too_tall_cell)
 from .pdftext import Ink, fragment, ink_of, template_of
 
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
-TABLE_PADDING = (5, 4)   # points left and right, and above and below, of a table cell's text
 rl_config.useA85 = 0   # binary streams: smaller files, less work than ASCII85
 
 
@@ -101,8 +101,10 @@ class PdfRenderer(Renderer):
 
     def render(self, document: b.Document) -> bytes:
         self.styles = stylesheet(self.theme)
+        self.book = self.theme.families
+        self.audience = document.meta.audience_label
         self.colours = document.status_colours
-        self.grids: list[_Grid] = []     # every table and box, to name a cell too tall
+        self.grids: list[Grid] = []      # every table and box, to name a cell too tall
         self.caption: str | None = None  # the caption waiting for its table
         story = self.title_block(document.meta)
         for block in document.blocks:
@@ -110,11 +112,11 @@ class PdfRenderer(Renderer):
         buffer = io.BytesIO()
         template = BriefTemplate(buffer, document.meta, self.theme)
         try:
-            with _quick_flate():
+            with _quick_flate(), invariant_stamps():
                 template.build(story, canvasmaker=page_furniture(document.meta, self.theme))
         except LayoutError as error:
-            message = _too_tall_cell(self.grids, template.height) or _too_tall(error)
-            raise RenderError(f"{document.meta.audience_label}: {message}") from None
+            message = too_tall_cell(self.grids, template.height) or too_tall(error)
+            raise RenderError(f"{self.audience}: {message}") from None
         self.pages = template.page
         return buffer.getvalue()
 
@@ -127,16 +129,17 @@ class PdfRenderer(Renderer):
         for name, value in lines:
             if value:
                 style = self.styles[name]
-                story.append(_Paragraph("", style, frags=self.text(value, style, ink_of(style))))
+                frags = self.text(value, style, ink_of(style, self.book))
+                story.append(_Paragraph("", style, frags=frags))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
 
     def logo(self) -> list:
-        if self.theme.logo is None:
+        if self.theme.logo_png is None:
             return []
         height = self.theme.logo_height_mm * mm
-        image = Image(str(self.theme.logo))
+        image = Image(io.BytesIO(self.theme.logo_png))
         image.drawWidth = image.imageWidth * height / image.imageHeight
         image.drawHeight = height
         image.hAlign = "LEFT"
@@ -184,13 +187,15 @@ class PdfRenderer(Renderer):
         return flowables
 
     def render_table(self, node: b.Table) -> list:
+        name = self.table_name()
+        fit = self.table_fit(node, name)
         aligns = node.aligns or ("left",) * node.columns
-        header = [self.cell(c, "TableHeader", a) for c, a in zip(node.header, aligns)]
-        rows = [[self.cell(c, "TableCell", a) for c, a in zip(row, aligns)] for row in node.rows]
-        widths = self.column_widths(node)
-        table = Table([header, *rows], colWidths=widths, repeatRows=1,
-                      hAlign="LEFT", style=self.table_style(len(rows)))
-        self.grids.append(self.table_grid([header, *rows], widths))
+        header = [self.cell(c, "TableHeader", a, fit) for c, a in zip(node.header, aligns)]
+        rows = [[self.cell(c, "TableCell", a, fit) for c, a in zip(row, aligns)]
+                for row in node.rows]
+        table = Table([header, *rows], colWidths=list(fit.widths), repeatRows=1,
+                      hAlign="LEFT", style=self.table_style(len(rows), fit))
+        self.grids.append(self.table_grid([header, *rows], fit, name))
         return [table, Spacer(1, 8)]
 
     def render_callout(self, node: b.Callout) -> list:
@@ -204,16 +209,16 @@ class PdfRenderer(Renderer):
                 rows.append(self.dispatch(child))
         box = Table([[row] for row in rows], colWidths=[frame_width(self.theme)],
                     style=TableStyle([
-            ("FONTNAME", (0, 0), (-1, -1), fonts.face_name(self.theme.body_font)),
+            ("FONTNAME", (0, 0), (-1, -1), self.book.face(self.theme.body_font)),
             ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
             ("LINEBEFORE", (0, 0), (0, -1), 3, colour(self.theme.accent_colour)),
             ("LEFTPADDING", (0, 0), (-1, -1), 10), ("RIGHTPADDING", (0, 0), (-1, -1), 10),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("TOPPADDING", (0, 0), (-1, 0), 8), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
         last = len(rows) - 1      # as styled: 8 above the first row, 6 below the last, else 2
-        self.grids.append(_Grid([[row] for row in rows], [frame_width(self.theme) - 20],
-                                [(8 if i == 0 else 2) + (6 if i == last else 2)
-                                 for i in range(len(rows))]))
+        self.grids.append(Grid([[row] for row in rows], [frame_width(self.theme) - 20],
+                               [(8 if i == 0 else 2) + (6 if i == last else 2)
+                                for i in range(len(rows))]))
         return [box, Spacer(1, 8)]
 
     def render_thematic_break(self, node: b.ThematicBreak) -> list:
@@ -222,30 +227,39 @@ class PdfRenderer(Renderer):
 
     # ------------------------------------------------------------- tables
 
-    def cell(self, node: b.TableCell, style: str, align: str) -> Paragraph:
-        return self.paragraph(node.children, aligned(self.styles[style], align))
+    def cell(self, node: b.TableCell, style: str, align: str, fit: TableFit) -> Paragraph:
+        return self.paragraph(node.children, aligned(sized(self.styles[style], fit.size), align))
 
-    def column_widths(self, node: b.Table) -> list[float]:
-        width = frame_width(self.theme)
-        return [share * width for share in column_shares(node, width, self.theme.table_size)]
-
-    def table_grid(self, rows: list, widths: list[float]) -> "_Grid":
-        """A table (header row first) and its name: its number in this document (boxes
-        are grids without a name) and the caption just before it."""
+    def table_name(self) -> str:
+        """A table's name: its number in this document (boxes are grids without a name)
+        and the caption just before it."""
         caption, self.caption = self.caption, None
         number = sum(1 for grid in self.grids if grid.table) + 1
-        across, down = TABLE_PADDING
-        return _Grid([[[cell] for cell in row] for row in rows],
-                     [width - 2 * across for width in widths], [2 * down] * len(rows),
-                     f"table {number}" + (f" ({_opening(caption)})" if caption else ""))
+        return f"table {number}" + (f" ({opening_words(caption)})" if caption else "")
 
-    def table_style(self, body_rows: int) -> TableStyle:
+    def table_fit(self, node: b.Table, name: str) -> TableFit:
+        """How the table fits across the page, or the error saying how many columns do."""
+        width = frame_width(self.theme)
+        fit = fit_table(node, width, self.theme.table_size)
+        if fit is None:
+            raise RenderError(f"{self.audience}: {name} has {node.columns} columns, more than "
+                              f"fit across the page even in smaller text: at most "
+                              f"{columns_that_fit(width, self.theme.table_size)} do; split "
+                              "it into several tables, or make its columns rows")
+        return fit
+
+    def table_grid(self, rows: list, fit: TableFit, name: str) -> Grid:
+        return Grid([[[cell] for cell in row] for row in rows],
+                    [width - 2 * fit.across for width in fit.widths],
+                    [2 * fit.down] * len(rows), name)
+
+    def table_style(self, body_rows: int, fit: TableFit) -> TableStyle:
         t = self.theme
-        across, down = TABLE_PADDING
+        across, down = fit.across, fit.down
         commands = [
             # Cells hold Paragraphs; naming the font keeps ReportLab from selecting
             # its default Helvetica, which would then be listed but not embedded.
-            ("FONTNAME", (0, 0), (-1, -1), fonts.face_name(t.table_font)),
+            ("FONTNAME", (0, 0), (-1, -1), self.book.face(t.table_font)),
             ("BACKGROUND", (0, 0), (-1, 0), colour(t.table_header_fill)),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.4, colour(t.rule_colour)),
@@ -261,22 +275,22 @@ class PdfRenderer(Renderer):
 
     def frags(self, nodes: tuple, style) -> list:
         """The fragments of a paragraph in ``style`` holding ``nodes``."""
-        return self.inline(nodes, style, ink_of(style))
+        return self.inline(nodes, style, ink_of(style, self.book))
 
     def inline(self, nodes: tuple, style, ink: Ink) -> list:
         return [frag for node in nodes for frag in self.dispatch(node, style, ink)]
 
     def text(self, value: str, style, ink: Ink) -> list:
         """``value`` as fragments, split into runs by the script each face can draw."""
-        return [fragment(style, ink if face is None else replace(ink, family=face), run)
-                for face, run in fonts.runs(value, ink.family, self.theme.families, ink.bold,
-                                            ink.italic)]
+        return [fragment(style, ink if face is None else replace(ink, family=face), run,
+                         self.book)
+                for face, run in self.book.runs(value, ink.family, ink.bold, ink.italic)]
 
     def render_text(self, node: b.Text, style, ink: Ink) -> list:
         return self.text(node.text, style, ink)
 
     def render_line_break(self, node: b.LineBreak, style, ink: Ink) -> list:
-        return [template_of(style, ink).clone(text="", lineBreak=True)]
+        return [template_of(style, ink, self.book).clone(text="", lineBreak=True)]
 
     def render_code(self, node: b.Code, style, ink: Ink) -> list:
         return self.text(node.text, style, ink)   # as in the DOCX: the surrounding face
@@ -294,76 +308,3 @@ class PdfRenderer(Renderer):
     def render_status(self, node: b.Status, style, ink: Ink) -> list:
         hex_colour = self.colours.get(node.value, self.theme.muted_colour)
         return self.text(node.value, style, replace(ink, bold=True, colour=hex_colour))
-
-
-@dataclass(frozen=True)
-class _Grid:
-    """A table or a box, as a message about a cell taller than a page needs it.
-
-    A row cannot break across pages, and a table repeats its header row on every page,
-    so its other rows have that much less room.  Names are made only for a message.
-    """
-
-    rows: list          # rows of cells; a cell is a list of flowables
-    widths: list        # the width each column's text wraps in, in points
-    paddings: list      # the padding above and below each row's text together, in points
-    table: str = ""     # "table 2" with its caption; "" for a box, which has no header row
-
-    def height(self, row: int, column: int) -> float:
-        cell = self.rows[row][column]
-        return self.paddings[row] + sum(f.wrap(self.widths[column], 1e9)[1] for f in cell)
-
-    def tallest(self, row: int) -> tuple[float, int]:
-        """The height and column of the tallest cell of ``row``."""
-        return max((self.height(row, column), column) for column in range(len(self.widths)))
-
-    def too_tall(self, page: float) -> tuple[int, int] | None:
-        """Row and column of the cell that keeps the first row too tall for a page from
-        fitting: the row's tallest, or the header's if the header takes more room."""
-        header, header_column = self.tallest(0) if self.table else (0.0, 0)
-        for row in range(len(self.rows)):
-            height, column = self.tallest(row)
-            repeated = header if row else 0.0
-            if height + repeated > page:
-                return (row, column) if height >= repeated else (0, header_column)
-        return None
-
-    def message(self, row: int, column: int) -> str:
-        opening = _opening(_plain_text(self.rows[row][column]))
-        if not self.table:
-            return (f"a paragraph is taller than a page and cannot be split: {opening}; "
-                    "shorten it or split it into several paragraphs")
-        return (f"a table cell is taller than a page and cannot be split: {self.table}, "
-                f"{_row_name(row)}, column {column + 1} ({opening}); shorten it or split it "
-                "into several rows or paragraphs")
-
-
-def _too_tall_cell(grids: list[_Grid], page: float) -> str | None:
-    """The message for the first cell no page can hold (where ReportLab stopped), if any."""
-    for grid in grids:
-        cell = grid.too_tall(page)
-        if cell is not None:
-            return grid.message(*cell)
-    return None
-
-
-def _row_name(index: int) -> str:
-    return "header" if index == 0 else f"row {index}"
-
-
-def _plain_text(flowables) -> str:
-    return " ".join(f.getPlainText() for f in flowables if isinstance(f, Paragraph))
-
-
-def _opening(text: str, length: int = 40) -> str:
-    """The first ``length`` characters of ``text`` in quotes, with an ellipsis if cut."""
-    text = " ".join(text.split())
-    return f'"{text}"' if len(text) <= length else f'"{text[:length].rstrip()}…"'
-
-
-def _too_tall(error: LayoutError) -> str:
-    """ReportLab's LayoutError, as one line a reader can act on, when no cell is found."""
-    text = str(error)
-    what = "a table cell" if "Table" in text else "a paragraph or box"
-    return (f"{what} is taller than a page and cannot be split; shorten it or split it into "
-            "several rows or paragraphs")

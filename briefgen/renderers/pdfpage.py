@@ -8,20 +8,22 @@ the template turns into the PDF's outline.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import io
 import time
+from contextlib import contextmanager
 from functools import lru_cache
 
 from reportlab.lib.units import mm
 from reportlab.lib.utils import TimeStamp
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from .. import blocks as b
 from .. import fonts
+from ..theme import fill
 from . import furniture
 from .page import margins, page_size
 from .pdfstyle import colour
@@ -34,7 +36,7 @@ class BriefTemplate(BaseDocTemplate):
                          author="; ".join(meta.authors), subject=meta.subject,
                          keywords=list(meta.keywords), creator="briefgen", producer="briefgen",
                          lang=meta.language, invariant=1,
-                         initialFontName=fonts.face_name(theme.heading_font))
+                         initialFontName=theme.families.face(theme.heading_font))
         frame = Frame(left, bottom, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.addPageTemplates([PageTemplate(id="page", frames=[frame])])
@@ -63,32 +65,66 @@ def page_furniture(meta: b.DocumentMeta, theme):
     class BriefCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._doc._timeStamp = _edition_stamp(meta)   # dates from the data, not the clock
+            self._doc._timeStamp = EditionStamp(meta.edition)  # dates from the data
+            self.total_forms: dict[str, str] = {}   # text after the total: its form
 
         def showPage(self) -> None:
             _draw_furniture(self, texts, theme, self.getPageNumber())
             super().showPage()
 
+        def total_form(self, after: str) -> str:
+            """The form holding the page total and the label text after it."""
+            if after not in self.total_forms:
+                self.total_forms[after] = f"pagetotal{len(self.total_forms) or ''}"
+            return self.total_forms[after]
+
         def save(self) -> None:
-            self.beginForm("pagetotal")
-            self.setFillColor(colour(theme.muted_colour))
-            _draw_runs(self, str(self.getPageNumber() - 1), 0, 0, theme, FOOTER_SIZE)
-            self.endForm()
+            total = str(self.getPageNumber() - 1)
+            for after, name in self.total_forms.items():
+                self.beginForm(name)
+                self.setFillColor(colour(theme.muted_colour))
+                _draw_runs(self, total + after.replace(TOTAL, total), 0, 0, theme, FOOTER_SIZE)
+                self.endForm()
             super().save()
 
     return BriefCanvas
 
 
 FOOTER_SIZE = 7.5
+INVARIANT_DAY = dt.date(2000, 1, 1)   # ReportLab's: its document id is seeded with it
 
 
-def _edition_stamp(meta: b.DocumentMeta) -> TimeStamp:
-    """A ReportLab time stamp at midnight UTC of the edition date: same data, same bytes."""
-    day = meta.edition or dt.date(2000, 1, 1)
-    seconds = calendar.timegm(day.timetuple())
-    stamp = TimeStamp(invariant=1)
-    stamp.t, stamp.lt = seconds, time.gmtime(seconds)
-    stamp.YMDhms = tuple(stamp.lt)[:6]
+class EditionStamp(TimeStamp):
+    """ReportLab's time stamp at midnight UTC of a date (the edition's; without one,
+    ReportLab's own invariant date), made from the date alone: same data, same bytes.
+    No clock, no ``SOURCE_DATE_EPOCH`` and no platform time function is asked, so any
+    year a date can hold (1 to 9999) works alike everywhere."""
+
+    def __init__(self, day: dt.date | None = None):
+        # TimeStamp.__init__ is not called: it reads the clock or SOURCE_DATE_EPOCH.
+        day = day or INVARIANT_DAY
+        self.t = (day - dt.date(1970, 1, 1)).days * 86400
+        self.YMDhms = (day.year, day.month, day.day, 0, 0, 0)
+        self.lt = time.struct_time((*self.YMDhms, day.weekday(), day.timetuple().tm_yday, 0))
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+@contextmanager
+def invariant_stamps():
+    """ReportLab's documents stamped with the invariant day while a brief is built: its
+    own stamp would read ``SOURCE_DATE_EPOCH`` (and fail on one that is not a number),
+    and seed the document id with it.  Put back after for other users of ReportLab."""
+    previous, pdfdoc.TimeStamp = pdfdoc.TimeStamp, _invariant_stamp
+    try:
+        yield
+    finally:
+        pdfdoc.TimeStamp = previous
+
+
+def _invariant_stamp(invariant=None) -> EditionStamp:
+    stamp = EditionStamp()
+    stamp.t = 946684800.0       # as ReportLab's, a float: the id is seeded with its text
     return stamp
 
 
@@ -99,16 +135,16 @@ def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
     canvas.saveState()
     canvas.setFillColor(colour(theme.accent_colour))
     third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
-    centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme.heading_font, 8),
+    centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme, 8),
                             width / 2, header_y, theme, 8, "centre", bold=True),
-                 _draw_runs(canvas, _fits(texts["footer_centre"], third, theme.heading_font, 8),
+                 _draw_runs(canvas, _fits(texts["footer_centre"], third, theme, 8),
                             width / 2, footer_y, theme, 8, "centre", bold=True))
     room = width / 2 - centre / 2 - left - 12
     canvas.setFillColor(colour(theme.muted_colour))
     if page > 1:
-        _draw_runs(canvas, _fits(texts["header_left"], room, theme.heading_font), left,
+        _draw_runs(canvas, _fits(texts["header_left"], room, theme), left,
                    header_y, theme, FOOTER_SIZE)
-    _draw_runs(canvas, _fits(texts["footer_left"], room, theme.heading_font), left, footer_y,
+    _draw_runs(canvas, _fits(texts["footer_left"], room, theme), left, footer_y,
                theme, FOOTER_SIZE)
     _draw_page_number(canvas, theme, page, width - right, footer_y)
     canvas.setStrokeColor(colour(theme.rule_colour))
@@ -117,26 +153,30 @@ def _draw_furniture(canvas: Canvas, texts: dict, theme, page: int) -> None:
     canvas.restoreState()
 
 
+TOTAL = "\0pages\0"   # where the page total goes in a filled label; no label holds a NUL
+
+
 def _draw_page_number(canvas: Canvas, theme, page: int, right: float, y: float) -> None:
-    """"Page N of M": M is the form filled in when the document is saved."""
-    before, has_total, _ = theme.labels["page"].partition("{pages}")
-    label = before.format(page=page)
-    regular = fonts.face_name(theme.heading_font)
-    x = right - stringWidth(before.format(page=999) + "999", regular, FOOTER_SIZE)
-    x += _draw_runs(canvas, label, x, y, theme, FOOTER_SIZE)
+    """"Page N of M": M, and what follows it, are a form filled in when the document is
+    saved.  The label starts where "Page 999 of 999" would, on every page alike."""
+    label = theme.labels["page"]
+    before, has_total, after = fill(label, page=page, pages=TOTAL).partition(TOTAL)
+    regular = theme.families.face(theme.heading_font)
+    x = right - stringWidth(fill(label, page=999, pages=999), regular, FOOTER_SIZE)
+    x += _draw_runs(canvas, before, x, y, theme, FOOTER_SIZE)
     if has_total:
         canvas.saveState()
         canvas.translate(x, y)
-        canvas.doForm("pagetotal")
+        canvas.doForm(canvas.total_form(after))
         canvas.restoreState()
 
 
 def _draw_runs(canvas: Canvas, text: str, x: float, y: float, theme, size: float,
                align: str = "left", bold: bool = False) -> float:
     """Draw ``text`` in the heading family, falling back by script; return its width."""
-    family = theme.heading_font
-    runs = [(fonts.face_name(other or family, bold=bold), run)
-            for other, run in fonts.runs(text, family, theme.families, bold)]
+    family, book = theme.heading_font, theme.families
+    runs = [(book.face(other or family, bold=bold), run)
+            for other, run in book.runs(text, family, bold)]
     total = sum(stringWidth(run, name, size) for name, run in runs)
     x -= total / 2 if align == "centre" else 0
     for name, run in runs:
@@ -146,10 +186,14 @@ def _draw_runs(canvas: Canvas, text: str, x: float, y: float, theme, size: float
     return total
 
 
-@lru_cache(maxsize=256)
-def _fits(text: str, width: float, family: str, size: float = FOOTER_SIZE) -> str:
+def _fits(text: str, width: float, theme, size: float = FOOTER_SIZE) -> str:
     """``text``, shortened with an ellipsis to fit ``width`` points (CJK counted wide)."""
-    font = fonts.face_name(family)
+    return _fitted(text, width, theme.families, theme.heading_font, size)
+
+
+@lru_cache(maxsize=256)
+def _fitted(text: str, width: float, book, family: str, size: float) -> str:
+    font = book.face(family)
     widths = [size if fonts.is_east_asian(c) else stringWidth(c, font, size) for c in text]
     if sum(widths) <= width:
         return text

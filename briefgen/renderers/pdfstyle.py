@@ -8,7 +8,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 
-from .. import fonts
 from ..theme import Theme
 
 ALIGNMENTS = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
@@ -21,11 +20,11 @@ def colour(hex_value: str) -> colors.Color:
 @lru_cache(maxsize=8)
 def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
     """Every paragraph style a brief uses, by name."""
-    body, sans, table = (fonts.face_name(f) for f in (theme.body_font, theme.heading_font,
-                                                      theme.table_font))
-    body_italic = fonts.face_name(theme.body_font, italic=True)
-    sans_bold, table_bold = (fonts.face_name(f, bold=True)
-                             for f in (theme.heading_font, theme.table_font))
+    face = theme.families.face
+    body, sans, table = (face(f) for f in (theme.body_font, theme.heading_font,
+                                            theme.table_font))
+    body_italic = face(theme.body_font, italic=True)
+    sans_bold, table_bold = (face(f, bold=True) for f in (theme.heading_font, theme.table_font))
     lead = theme.leading_ratio
     text, muted, accent = colour(theme.text_colour), colour(theme.muted_colour), \
         colour(theme.heading_colour)
@@ -75,3 +74,17 @@ def aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
 @lru_cache(maxsize=64)
 def _aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
     return ParagraphStyle(f"{style.name}-{align}", style, alignment=ALIGNMENTS[align])
+
+
+def sized(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    """``style`` in ``size`` points, its leading in proportion (a table too wide for the
+    theme's table size)."""
+    if size == style.fontSize:
+        return style
+    return _sized(style, size)
+
+
+@lru_cache(maxsize=64)
+def _sized(style: ParagraphStyle, size: float) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-{size:g}pt", style, fontSize=size,
+                          leading=style.leading * size / style.fontSize)

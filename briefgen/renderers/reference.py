@@ -4,176 +4,392 @@ Like a reference document elsewhere, its named styles win: briefgen's content
 maps onto them, and only the styles it lacks are added from the theme.  Its
 body is discarded; its section (page size, margins, headers, footers) is kept.
 
-A reference document is checked before it is opened: it must be a real DOCX,
-not macro-enabled, with no external relationships and no zip bomb.
+A reference document is untrusted input.  Before anything opens it, every part is
+read as XML (no DTD, no entities, no network) and it must be a plain, self-contained
+DOCX: not macro-enabled, no zip bomb, no relationship leading out of the package and
+nothing Word would fetch when opening it.  Then, where the theme is validated, a
+small brief holding every kind of block is written into it once (``problem``), so
+that whatever else in it breaks the merge is one line at the theme's
+``reference_docx`` and never a failure while a brief renders.
 """
 
 from __future__ import annotations
 
-import copy
 import io
+import posixpath
+import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
-import docx
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
+from lxml import etree
 
-from ..errors import DataError
+from ..errors import BriefgenError, DataError
+from ..files import read_bounded
 
+MAX_FILE_BYTES = 50_000_000
 MAX_ENTRIES = 1000
 MAX_TOTAL_BYTES = 50_000_000
+MAX_XML_BYTES = 10_000_000        # one XML part: more is no house style
 MAX_RATIO = 200
 MAIN_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-LIST_FALLBACKS = ("List Paragraph", "Normal")
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           dtd_validation=False, huge_tree=False)
+# Elements through which Word fetches or runs something outside the document.
+FETCHING = {"attachedTemplate": "an attached template", "subDoc": "a subdocument",
+            "altChunk": "an imported file (altChunk)", "mailMerge": "a mail-merge data source",
+            "saveThroughXslt": "a transform to save through", "frameset": "frames"}
+# Field codes that fetch (or run) something when Word updates them.
+FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "DDE",
+                             "DDEAUTO", "IMPORT", "DATABASE", "RD"})
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*:|//|\\\\)")
+_NUMBER = re.compile(r"^(0|[1-9][0-9]{0,8})$")     # as python-docx looks ids up: verbatim
+
+
+class Refused(ValueError):
+    """Why a file cannot be a reference document: the end of a sentence naming it."""
+
+
+class UnusableReference(DataError):
+    """A reference document that failed while briefgen merged it with its styles."""
+
+    def __init__(self, path: Path, why: str):
+        self.why = why
+        super().__init__(DataError.at(str(path), f"the reference document {path} {why}",
+                                      field="reference_docx").problems)
 
 
 def problem(path: Path) -> str | None:
     """Why ``path`` cannot be a reference document, in one line; None if it can."""
     try:
         check(path)
-    except ValueError as error:
-        return str(error)
+        _trial(path)
+    except Refused as why:
+        return f"the reference document {path} {why}"
     return None
 
 
-def check(path: Path) -> None:
-    """Refuse anything but a plain, self-contained DOCX, with one line saying why."""
-    def refuse(why: str) -> ValueError:
-        return ValueError(f"the reference document {path} {why}")
-
-    if not path.is_file():
-        raise refuse("does not exist")
-    if not zipfile.is_zipfile(path):
-        raise refuse("is not a DOCX (not a zip archive)")
-    with zipfile.ZipFile(path) as archive:
-        entries = archive.infolist()
-        _check_sizes(entries, refuse)
-        names = {entry.filename for entry in entries}
-        if "[Content_Types].xml" not in names:
-            raise refuse("is not a DOCX (no [Content_Types].xml)")
-        types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
-        if "macroEnabled" in types or any(n.lower().endswith("vbaproject.bin") for n in names):
-            raise refuse("is macro-enabled; save it as a plain .docx")
-        if MAIN_DOCUMENT not in types:
-            raise refuse("is not a Word document (no main document part)")
-        for name in names:
-            if name.endswith(".rels") and b'TargetMode="External"' in archive.read(name):
-                raise refuse(f"has external relationships ({name}); remove linked images, "
-                             "templates and hyperlinks from its styles and headers")
+def check(path: Path) -> bytes:
+    """The document's bytes, once they proved a plain, self-contained DOCX."""
+    try:
+        data = read_bounded(path, MAX_FILE_BYTES, limit_name="the size of a reference document")
+    except BriefgenError as error:
+        why = error.problems[0].message
+        raise Refused("does not exist" if why == "no such file" else f"cannot be read: {why}") \
+            from None
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Refused("is not a DOCX (not a zip archive)")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive)
+    except (Refused, MemoryError):
+        raise
+    except Exception as error:  # noqa: BLE001 - zipfile and lxml fail in many ways
+        raise Refused(f"cannot be read as a DOCX ({_reason(error)})") from None
+    return data
 
 
-def _check_sizes(entries: list, refuse) -> None:
+def _check_archive(archive: zipfile.ZipFile) -> None:
+    entries = archive.infolist()
+    _check_sizes(entries)
+    names = [entry.filename for entry in entries]
+    if len(set(names)) != len(names):
+        raise Refused("has two parts of the same name")
+    if "[Content_Types].xml" not in names:
+        raise Refused("is not a DOCX (no [Content_Types].xml)")
+    for entry in entries:
+        if entry.filename.lower().endswith((".xml", ".rels")):
+            _check_part(entry.filename, _parsed(archive, entry))
+    _Structure(archive).check()
+
+
+def _check_sizes(entries: list) -> None:
     if len(entries) > MAX_ENTRIES:
-        raise refuse(f"has {len(entries)} parts, more than {MAX_ENTRIES}")
+        raise Refused(f"has {len(entries)} parts, more than {MAX_ENTRIES}")
     total = sum(entry.file_size for entry in entries)
     if total > MAX_TOTAL_BYTES:
-        raise refuse(f"unpacks to {total} bytes, more than {MAX_TOTAL_BYTES} (a zip bomb?)")
+        raise Refused(f"unpacks to {total} bytes, more than {MAX_TOTAL_BYTES} (a zip bomb?)")
     for entry in entries:
         if entry.compress_size and entry.file_size / entry.compress_size > MAX_RATIO and \
                 entry.file_size > 1_000_000:
-            raise refuse(f"has a part ({entry.filename}) compressed {MAX_RATIO}:1 or more "
-                         "(a zip bomb?)")
+            raise Refused(f"has a part ({entry.filename}) compressed {MAX_RATIO}:1 or more "
+                          "(a zip bomb?)")
 
 
-def merged_template(path: Path, ours: bytes, used: frozenset) -> tuple[bytes, dict[str, str]]:
-    """The reference document emptied, with the styles it lacks copied from ``ours``."""
+def _parsed(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
+    """One XML part, parsed without DTD, entities or network; refused if it has any."""
+    name = entry.filename
+    if entry.file_size > MAX_XML_BYTES:
+        raise Refused(f"has an XML part ({name}) of {entry.file_size} bytes, more than "
+                      f"{MAX_XML_BYTES}")
     try:
-        reference = docx.Document(str(path))
-    except Exception as error:  # noqa: BLE001 - any failure to open means "not a valid DOCX"
-        raise DataError.at(str(path), f"the reference document cannot be opened as a DOCX: "
-                                      f"{type(error).__name__}", field="reference_docx") from None
-    _empty_body(reference)
-    theirs = {style.name for style in reference.styles}
-    taken = {style.style_id for style in reference.styles}
-    source = docx.Document(io.BytesIO(ours))
-    numbering = _Numbering(source, reference)
-    for style in source.styles:
-        if style.name in used and style.name not in theirs:
-            element = copy.deepcopy(style.element)
-            if style.style_id in taken:
-                element.set(qn("w:styleId"), "Brief" + style.style_id)
-            if _is_list(style):
-                numbering.carry(element)
-            reference.styles.element.append(element)
-    buffer = io.BytesIO()
-    reference.save(buffer)
-    merged = docx.Document(io.BytesIO(buffer.getvalue()))
-    return buffer.getvalue(), _ids_with_fallbacks(merged, used)
+        root = etree.fromstring(archive.read(entry), SAFE_XML)
+    except etree.XMLSyntaxError as error:
+        raise Refused(f"has a part that is not well-formed XML ({name}: "
+                      f"{str(error)[:120]})") from None
+    if root.getroottree().docinfo.doctype:
+        raise Refused(f"has a document type declaration in {name} (DTDs and entities are "
+                      "refused)")
+    return root
 
 
-def _empty_body(document) -> None:
-    body = document.element.body
-    for child in list(body):
-        if child.tag != qn("w:sectPr"):
-            body.remove(child)
+def _check_part(name: str, root) -> None:
+    if name.lower().endswith(".rels"):
+        _check_relationships(name, root)
+    for element in root.iter(etree.Element):
+        local = _local(element.tag)
+        if local in FETCHING:
+            raise Refused(f"names {FETCHING[local]} in {name}, which Word would fetch when "
+                          "opening it; remove it and save the document again")
+        if local == "OLEObject" and _attribute(element, "Type").lower() == "link":
+            raise Refused(f"has a linked object in {name}, which Word would fetch; embed it "
+                          "or remove it")
+    for instruction in _field_instructions(root):
+        words = instruction.split()
+        if words and words[0].upper() in FETCHING_FIELDS:
+            raise Refused(f"has the field {words[0].upper()} in {name}, which fetches or runs "
+                          "something outside the document; remove the field")
 
 
-def _is_list(style) -> bool:
-    """List styles point at numbering definitions, which must come along with them."""
-    ppr = style.element.pPr
-    return ppr is not None and ppr.find(qn("w:numPr")) is not None
+def _check_relationships(name: str, root) -> None:
+    """Every relationship stays inside the package, however its attributes are spelt."""
+    for element in root.iter(etree.Element):
+        if _local(element.tag) != "Relationship":
+            continue
+        mode = _attribute(element, "TargetMode").strip().lower()
+        target = _attribute(element, "Target")
+        kind = _attribute(element, "Type").rstrip("/").rsplit("/", 1)[-1] or "relationship"
+        if mode not in ("", "internal") or _SCHEME.match(target):
+            raise Refused(f"has external relationships ({name}): {kind} to '{target[:80]}'; "
+                          "remove linked images, templates and hyperlinks from its styles, "
+                          "headers and body")
 
 
-class _Numbering:
-    """Copies the numbering definitions of our list styles into a reference document
-    (creating its numbering part if it has none), under numbers it does not use."""
-
-    def __init__(self, source, reference):
-        self.source = source.part.numbering_part.element
-        self.reference = reference
-        self.carried: dict[str, int] = {}      # our numId -> theirs
-
-    def carry(self, style_element) -> None:
-        """Point a copied list style at a copy of its numbering, in the reference."""
-        num_id = style_element.pPr.find(qn("w:numPr")).find(qn("w:numId"))
-        ours = num_id.get(qn("w:val"))
-        if ours not in self.carried:
-            self.carried[ours] = self._copy(int(ours))
-        num_id.set(qn("w:val"), str(self.carried[ours]))
-
-    def _copy(self, num_id: int) -> int:
-        theirs = _numbering(self.reference)
-        abstract_id = self.source.num_having_numId(num_id).find(
-            qn("w:abstractNumId")).get(qn("w:val"))
-        abstract = copy.deepcopy(next(a for a in self.source.findall(qn("w:abstractNum"))
-                                      if a.get(qn("w:abstractNumId")) == abstract_id))
-        used = [int(a.get(qn("w:abstractNumId"))) for a in theirs.findall(qn("w:abstractNum"))]
-        new_id = max(used, default=-1) + 1
-        abstract.set(qn("w:abstractNumId"), str(new_id))
-        for nsid in abstract.findall(qn("w:nsid")):      # Word would take it for another list's
-            abstract.remove(nsid)
-        nums = theirs.findall(qn("w:num"))
-        if nums:
-            nums[0].addprevious(abstract)    # every w:abstractNum comes before the w:num
-        else:
-            theirs.append(abstract)
-        return theirs.add_num(new_id).numId
+def _local(name: str) -> str:
+    """An element's or attribute's name without its namespace."""
+    return name.rpartition("}")[2]
 
 
-def _numbering(document):
-    """The document's numbering definitions, in a numbering part made if it has none."""
-    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
-    from docx.parts.numbering import NumberingPart
+def _attribute(element, local: str) -> str:
+    """An attribute by its local name, in any namespace or none."""
+    return next((value for key, value in element.attrib.items()
+                 if _local(key) == local), "")
 
-    part = document.part
-    try:
-        return part.part_related_by(RELATIONSHIP_TYPE.NUMBERING).element
-    except KeyError:
-        element = parse_xml(f'<w:numbering {nsdecls("w")}/>')
-        name = part.package.next_partname("/word/numbering%d.xml")
-        part.relate_to(NumberingPart(name, CONTENT_TYPE.WML_NUMBERING, element, part.package),
-                       RELATIONSHIP_TYPE.NUMBERING)
+
+def _field_instructions(root) -> list[str]:
+    """The instruction of every field in a part: simple fields, and complex ones whose
+    instruction runs from their begin mark to their separate mark across any runs."""
+    found, open_fields = [], []       # per open field: its instruction so far, or None
+    for element in root.iter(etree.Element):
+        local = _local(element.tag)
+        if local == "fldSimple":
+            found.append(_attribute(element, "instr"))
+        elif local == "fldChar":
+            kind = _attribute(element, "fldCharType")
+            if kind == "begin":
+                open_fields.append([])
+            elif open_fields and kind in ("separate", "end"):
+                pieces = open_fields.pop() if kind == "end" else open_fields[-1]
+                if pieces is not None:
+                    found.append("".join(pieces))
+                if kind == "separate":
+                    open_fields[-1] = None       # what follows is the field's result
+        elif local == "instrText":
+            pieces = open_fields[-1] if open_fields and open_fields[-1] is not None else found
+            pieces.append(element.text or "")
+    return found + ["".join(pieces) for pieces in open_fields if pieces is not None]
+
+
+class _Structure:
+    """What briefgen relies on in a Word document: a main document part with a body and a
+    section, style ids, and list numbering whose ids are numbers that exist."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.names = set(archive.namelist())
+
+    def check(self) -> None:
+        types = self.part("[Content_Types].xml")
+        content_types = [_attribute(e, "ContentType") for e in types.iter(etree.Element)]
+        if any("macroenabled" in t.lower() or "vba" in t.lower() for t in content_types) or \
+                any(n.lower().endswith(("vbaproject.bin", "vbadata.xml")) for n in self.names):
+            raise Refused("is macro-enabled; save it as a plain .docx")
+        main = self.target("_rels/.rels", "/officeDocument")
+        kind = _type_of(types, main) if main in self.names else ""
+        if "wordprocessingml.template" in kind:
+            raise Refused("is a Word template (.dotx); save it as a plain .docx")
+        if kind != MAIN_DOCUMENT:
+            raise Refused("is not a Word document (no main document part)")
+        self.targets_exist()
+        self.body(main)
+        numbers = self.numbering(self.target(_rels_of(main), "/numbering", main))
+        self.styles(self.target(_rels_of(main), "/styles", main), numbers)
+
+    def part(self, name: str, root: str | None = None):
+        """A part, parsed; with ``root``, refused unless its root element is ``w:<root>``."""
+        element = etree.fromstring(self.archive.read(name), SAFE_XML)
+        if root is not None and element.tag != f"{{{W}}}{root}":
+            raise Refused(f"has a part {name} that is not what its relationship says (its "
+                          f"root is not w:{root})")
         return element
 
+    def targets_exist(self) -> None:
+        """Every part a relationship names is in the package (all of them are internal)."""
+        for rels in (n for n in self.names if n.endswith(".rels")):
+            source = _source_of(rels)
+            for element in self.part(rels).iter(etree.Element):
+                target = _attribute(element, "Target")
+                if _local(element.tag) == "Relationship" and \
+                        _resolved(source, target) not in self.names:
+                    raise Refused(f"has a relationship to a part it does not hold ({rels}: "
+                                  f"'{target[:80]}')")
 
-def _ids_with_fallbacks(document, used: frozenset) -> dict[str, str]:
-    ids = {style.name: style.style_id for style in document.styles}
-    fallback = next(ids[name] for name in LIST_FALLBACKS if name in ids)
-    for name in used:
-        if name not in ids and name.startswith("List"):
-            ids[name] = ids.get(name.rstrip(" 23"), fallback)
-    return ids
+    def target(self, rels: str, kind: str, source: str = "") -> str | None:
+        """The part a relationship of ``kind`` in ``rels`` leads to, by its zip name."""
+        if rels not in self.names:
+            return None
+        for element in self.part(rels).iter(etree.Element):
+            if _attribute(element, "Type").endswith(kind):
+                return _resolved(source, _attribute(element, "Target"))
+        return None
+
+    def body(self, main: str) -> None:
+        document = self.part(main, "document")
+        body = document.find(f"{{{W}}}body")
+        if body is None:
+            raise Refused(f"has no body ({main} has no w:body)")
+        if body.find(f"{{{W}}}sectPr") is None and \
+                body.find(f"{{{W}}}p/{{{W}}}pPr/{{{W}}}sectPr") is None:
+            raise Refused("has no section properties (page size and margins); open it in "
+                          "Word and save it again")
+
+    def numbering(self, name: str | None) -> set[str]:
+        """The ids of its list numberings, each checked to be a number that leads to a
+        list definition."""
+        if name is None or name not in self.names:
+            return set()
+        root = self.part(name, "numbering")
+        abstract = {_number(a, "abstractNumId", name) for a in root.iter(f"{{{W}}}abstractNum")}
+        numbers = set()
+        for num in root.iter(f"{{{W}}}num"):
+            numbers.add(_number(num, "numId", name))
+            link = num.find(f"{{{W}}}abstractNumId")
+            if link is None or _number(link, "val", name) not in abstract:
+                raise Refused(f"has a list numbering ({name}) that leads to no list "
+                              "definition")
+        return numbers
+
+    def styles(self, name: str | None, numbers: set[str]) -> None:
+        if name is None or name not in self.names:
+            return
+        for style in self.part(name, "styles").iter(f"{{{W}}}style"):
+            if not _attribute(style, "styleId").strip():
+                raise Refused(f"has a style without an id ({name})")
+            num_id = style.find(f"{{{W}}}pPr/{{{W}}}numPr/{{{W}}}numId")
+            if num_id is not None and _number(num_id, "val", name) not in numbers | {"0"}:
+                raise Refused(f"has the style {_attribute(style, 'styleId')!r} whose list "
+                              f"numbering {_attribute(num_id, 'val')!r} does not exist "
+                              f"({name})")
+
+
+def _type_of(types, name: str) -> str:
+    """A part's content type: its own override, else the default for its extension."""
+    by_part = {_attribute(e, "PartName").lower(): _attribute(e, "ContentType")
+               for e in types.iter(etree.Element) if _local(e.tag) == "Override"}
+    by_extension = {_attribute(e, "Extension").lower(): _attribute(e, "ContentType")
+                    for e in types.iter(etree.Element) if _local(e.tag) == "Default"}
+    return by_part.get("/" + name.lower(), by_extension.get(name.rsplit(".", 1)[-1].lower(), ""))
+
+
+def _number(element, attribute: str, part: str) -> str:
+    value = _attribute(element, attribute)
+    if not _NUMBER.match(value):
+        raise Refused(f"has the list numbering id {value[:20]!r} in {part}, expected a "
+                      "number")
+    return value
+
+
+def _rels_of(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _source_of(rels: str) -> str:
+    """The part whose relationships ``rels`` holds ('' for the package's own)."""
+    folder, name = posixpath.split(rels)
+    return posixpath.join(posixpath.dirname(folder), name.removesuffix(".rels"))
+
+
+def _resolved(source: str, target: str) -> str:
+    """A relationship's target by its zip name: relative to its source's folder."""
+    base = "" if target.startswith("/") else posixpath.dirname(source)
+    return posixpath.normpath(posixpath.join(base, target)).lstrip("/")
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).splitlines()[0][:160] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _trial(path: Path) -> None:
+    """Write a small brief holding every kind of block into the document: the merge and
+    the renderer meet everything of it they ever will, here and not while building."""
+    from ..theme import DEFAULT_THEME
+    from .docx import DocxRenderer
+
+    try:
+        DocxRenderer(replace(DEFAULT_THEME, reference_docx=path)).render(_probe())
+    except UnusableReference as error:
+        raise Refused(error.why) from None
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever python-docx or lxml meets in it
+        raise Refused(f"cannot hold a brief: writing one into it failed "
+                      f"({_reason(error)})") from None
+
+
+def _probe():
+    """A brief with one of every block and inline the renderers draw."""
+    from .. import blocks as b
+
+    def para(*inlines):
+        return b.Paragraph(inlines or (b.Text("Text."),))
+
+    def items(depth: int) -> tuple:
+        nested = (b.BulletList(items(depth - 1)),) if depth else ()
+        return (b.ListItem((para(), *nested)), b.ListItem((para(), para())))
+
+    cells = (b.TableCell((b.Text("Cell"),)),) * 3
+    inlines = (b.Text("Plain "), b.Strong((b.Emph((b.Text("both"),)),)), b.LineBreak(),
+               b.Code("code"), b.Link("https://example.org/", (b.Text("link"),)),
+               b.Status("Confirmed"))
+    blocks = (b.Heading(1, (b.Text("One"),)), b.Heading(2, (b.Text("Two"),)),
+              b.Heading(3, (b.Text("Three"),)), para(*inlines), b.BulletList(items(3)),
+              b.OrderedList(items(1), start=3), b.Caption((b.Text("Table 1"),)),
+              b.Table(cells, (cells,), ("left", "center", "right")),
+              b.Callout("summary", (para(),)), b.ThematicBreak())
+    meta = b.DocumentMeta(title="Probe", subtitle="Probe", organisation="Probe",
+                          authors=("Probe",), marking="PROBE", audience_label="Probe")
+    return b.Document(meta, blocks, {"Confirmed": "#B3261E"})
+
+
+# ------------------------------------------------------------------ the merge
+
+def merged_template(path: Path, ours: bytes, used: frozenset) -> tuple[bytes, dict[str, str]]:
+    """The reference document emptied, with the styles it lacks copied from ``ours``; any
+    failure is the reference document's, in one line naming it."""
+    from . import referencemerge
+
+    try:
+        return referencemerge.merged(check(path), ours, used)
+    except Refused as why:
+        raise UnusableReference(path, str(why)) from None
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever python-docx or lxml meets in it
+        raise UnusableReference(path, f"cannot be merged with briefgen's styles "
+                                      f"({_reason(error)})") from None
 
 
 def has_own_furniture(document) -> bool:
