@@ -15,19 +15,19 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import pipeline
 from .config import Config, load_config
 from .errors import BriefgenError, BusyError, Location, Problem, UsageError
-from .files import is_inside, os_problem, read_bounded, remove_leftovers, write_atomic
+from .files import os_problem, read_bounded, remove_leftovers, write_atomic
 from .fingerprint import Fingerprints
 from .load import LoadedBrief, load_brief
 from .manifest import NAME as MANIFEST, Manifest, sha256
 from .renderers import formats as known_formats
-from .task import BriefResult, Output, Task, build_elsewhere, build_task, internal_error, \
-    output_name, prepare_elsewhere, stale_reviews, start_worker, worker_died
+from .task import BriefResult, Output, Task, build_elsewhere, build_task, output_name, \
+    prepare_elsewhere, stale_reviews, start_worker, worker_died
 
 LOCK = ".briefgen.lock"
 
@@ -53,6 +53,10 @@ class Project:
             raise UsageError(f"no data folder at {self.data}: run briefgen in a project root "
                              "or name brief files")
         return sorted(p for p in self.data.iterdir() if p.suffix in (".yaml", ".yml"))
+
+    def fresh(self) -> "Project":
+        """The project with nothing read yet (its themes, templates and checks)."""
+        return replace(self, settings=self.settings.fresh())
 
     def load(self, path: Path, default_id: str | None = None) -> LoadedBrief:
         """A brief file validated against this project's audiences, levels and limits: the
@@ -93,7 +97,7 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
           jobs: int = 1, wait: float = 0, progress=None) -> BuildReport:
     """Build what is outdated; one brief's failure stops no other."""
     started = time.perf_counter()
-    forget_inputs()
+    project = project.fresh()      # nothing an earlier build read is taken for current
     names, fmts = _requested(project, audiences, fmts)
     for name in names:   # a broken theme or template fails the run before anything renders
         pipeline.check_templates(project.settings, project.settings.audience(name))
@@ -197,19 +201,6 @@ def _signals_held():
     finally:
         if previous is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def forget_inputs() -> None:
-    """Drop what earlier builds in this process read: templates, themes and hashes may
-    have changed since (``watch`` and ``schedule`` build again and again)."""
-    from . import fingerprint, fonts, templating
-
-    fonts.forget_coverage()
-    for cached in (fingerprint.file_hash, fingerprint.font_file_hash,
-                   fingerprint.templates_fingerprint,
-                   fingerprint.theme_fingerprint, templating.environment, pipeline._theme,
-                   pipeline._checked):
-        cached.cache_clear()
 
 
 def _requested(project: Project, audiences, fmts) -> tuple[list[str], list[str]]:

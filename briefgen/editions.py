@@ -33,7 +33,6 @@ from pathlib import Path
 
 from .errors import BriefgenError
 from .files import child, real_folder, stage, temporary_name
-from .manifest import BriefRecord
 
 SNAPSHOT = ".edition.yaml"
 FOLDER = "editions"

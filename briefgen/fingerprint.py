@@ -18,20 +18,22 @@ from pathlib import Path
 
 from . import fonts, templating
 from .errors import BriefgenError
+from .files import read_bounded
 from .theme import Theme
 
 PACKAGE = Path(__file__).parent
 LIBRARIES = ("python-docx", "reportlab", "pillow", "jinja2", "markdown-it-py", "mdit-py-plugins",
-             "pydantic",
-             "lxml", "pyyaml")
+             "pydantic", "lxml", "pyyaml")
 
 
 class Fingerprints:
-    """The per-audience, per-format part of the keys, computed once per build."""
+    """The per-audience, per-format part of the keys, computed once per build: every
+    file it hashes is read again by the next build, never remembered by a module."""
 
     def __init__(self, settings):
         self.settings = settings
         self._shared: dict[tuple[str, str], str] = {}
+        self._themes: dict[int, str] = {}
 
     def key(self, data_hash: str, audience: str, fmt: str) -> str:
         if (audience, fmt) not in self._shared:
@@ -41,11 +43,13 @@ class Fingerprints:
     def _compute(self, name: str, fmt: str) -> str:
         audience = self.settings.audience(name)
         theme = self.settings.theme_for(audience)
-        paths = templating.search_path(self.settings.templates)
         settings = {k: v for k, v in vars(audience).items() if k != "origins"}
+        if id(theme) not in self._themes:
+            self._themes[id(theme)] = theme_fingerprint(theme)
         return _digest(code_fingerprint(), repr(sorted(settings.items())),
-                       repr(self.settings.levels), templates_fingerprint(paths, audience.template),
-                       theme_fingerprint(theme), fmt)
+                       repr(self.settings.levels),
+                       templates_fingerprint(self.settings.environment(), audience.template),
+                       self._themes[id(theme)], fmt)
 
 
 def _digest(*parts: str) -> str:
@@ -56,15 +60,18 @@ def _digest(*parts: str) -> str:
     return hasher.hexdigest()
 
 
-@lru_cache(maxsize=None)
+MAX_HASHED_BYTES = 256_000_000
+
+
 def file_hash(path: str) -> str:
+    """The content hash of a regular file (never waiting on a FIFO, never reading past a
+    bound); "missing" for anything else, which the stage that reads it reports."""
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bounded(path, MAX_HASHED_BYTES)).hexdigest()
+    except BriefgenError:
         return "missing"
 
 
-@lru_cache(maxsize=None)
 def font_file_hash(path: str) -> str:
     """The hash of a font file, kept in the user's cache under the file's path, size,
     inode and change times, as git's index does: fonts are large, installed by the
@@ -105,14 +112,12 @@ def _version(distribution: str) -> str:
         return f"{distribution}=?"
 
 
-@lru_cache(maxsize=64)
-def templates_fingerprint(paths: tuple[str, ...], name: str) -> str:
+def templates_fingerprint(env, name: str) -> str:
     """The sources of a template and of every template it reaches."""
     return _digest(*(f"{n}:{'missing' if source is None else _digest(filename or n, source)}"
-                     for n, filename, source in sorted(templating.closure(paths, name))))
+                     for n, filename, source in sorted(templating.closure(env, name))))
 
 
-@lru_cache(maxsize=16)
 def theme_fingerprint(theme: Theme) -> str:
     """The theme file, its logo and reference document, and the font files it sets text
     in, from its own font book (so a family the theme declares counts by its own file)."""

@@ -247,11 +247,6 @@ def missing_glyphs(text: str, families: FontBook) -> list[str]:
     return families.missing(text)
 
 
-def forget_coverage() -> None:
-    """Nothing to forget: coverage is kept by each font file's content hash, so a
-    replaced file is simply a new entry.  (Kept for callers of older versions.)"""
-
-
 def _styles(files: dict[str, str]) -> dict[str, str]:
     return {style: files.get(style, files["regular"]) for style in STYLES}
 

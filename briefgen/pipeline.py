@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -12,13 +11,28 @@ from . import blocks, cache, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
 from .changes import Changes, compare
 from .config import DEFAULT_LEVELS, Config
-from .errors import GlyphError, Location, MarkupError, Problem, TemplateError, UsageError
-from .limits import DEFAULT_LIMITS, Limits, time_limit
+from .errors import GlyphError, Location, MarkupError, Problem, UsageError
+from .limits import DEFAULT_LIMITS, Limits, bounded
 from .load import LoadedBrief
 from .model import Brief, Source
 from .renderers import renderer_for
 from .theme import DEFAULT_THEME, Theme, load_theme
 from .yamlsource import dotted
+
+
+class ProjectState:
+    """What one project's build has read and made: its themes, its template environment
+    (with the compiled templates), the templates already checked.  Owned by one
+    ``Settings``, never by a module, so two projects, or two builds of one project,
+    never see each other's; a copy sent to a worker process starts empty."""
+
+    def __init__(self):
+        self.themes: dict = {}
+        self.environment = None
+        self.checked: set = set()
+
+    def __reduce__(self):
+        return ProjectState, ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +46,7 @@ class Settings:
     theme: Theme | None = None      # one theme for every audience, overriding theirs
     limits: Limits = DEFAULT_LIMITS
     root: Path | None = None        # the project's folder: themes name files only inside it
+    state: ProjectState = field(default_factory=ProjectState, compare=False, repr=False)
 
     @classmethod
     def from_config(cls, config: Config) -> "Settings":
@@ -46,18 +61,28 @@ class Settings:
         known = ", ".join(a.name for a in self.audiences)
         raise UsageError(f"unknown audience '{name}', expected one of {known}")
 
+    def fresh(self) -> "Settings":
+        """The same settings with nothing read yet: what each build starts from, so that
+        a file changed since the last build (``watch``, ``schedule``) is read again."""
+        return replace(self, state=ProjectState())
+
     def theme_for(self, audience: Audience) -> Theme:
+        """The audience's theme with its labels, read once per build (renderers cache
+        their styles per theme object)."""
         if self.theme is not None:
             return self.theme.with_labels(audience.labels)
-        return _theme(audience.theme, self.themes, tuple(sorted(audience.labels.items())),
-                      self.limits, self.root)
+        key = (audience.theme, tuple(sorted(audience.labels.items())))
+        if key not in self.state.themes:
+            theme = load_theme(audience.theme, self.themes, limits=self.limits, root=self.root)
+            self.state.themes[key] = theme.with_labels(audience.labels)
+        return self.state.themes[key]
 
-
-@lru_cache(maxsize=32)
-def _theme(name: str, themes: Path | None, labels: tuple, limits: Limits,
-           root: Path | None) -> Theme:
-    """Themes are loaded once per process; renderers cache their styles per theme object."""
-    return load_theme(name, themes, limits=limits, root=root).with_labels(dict(labels))
+    def environment(self):
+        """The project's one Jinja environment (its templates, then the built-in ones)."""
+        if self.state.environment is None:
+            self.state.environment = templating.environment(
+                templating.search_path(self.templates))
+        return self.state.environment
 
 
 def context(brief: Brief, audience: Audience, theme: Theme,
@@ -88,38 +113,37 @@ def context_types(labels: frozenset) -> dict:
 
 
 def check_templates(settings: Settings, audience: Audience) -> None:
-    """Check every template the audience uses against the model, once per process."""
-    labels = frozenset(settings.theme_for(audience).labels)
-    _checked(templating.search_path(settings.templates), audience.template, labels)
+    """Check every template the audience uses against the model, once per build.
 
-
-@lru_cache(maxsize=64)
-def _checked(paths: tuple, template: str, labels: frozenset) -> None:
-    """Templates that passed are remembered by content in the user's cache: the check
-    reads them all as typed syntax trees, a fixed cost of every fresh process."""
+    Templates that passed are remembered by content in the user's cache: the check reads
+    them all as typed syntax trees, a fixed cost of every fresh process."""
     from .fingerprint import templates_fingerprint
 
-    entry = cache.key("template-check", templates_fingerprint(paths, template),
-                      repr(sorted(labels)))
-    if cache.get("template-check", entry) == b"passed":
+    labels = frozenset(settings.theme_for(audience).labels)
+    if (audience.template, labels) in settings.state.checked:
         return
-    from . import templatecheck   # only when the cache has no verdict: 20 ms of imports
+    env = settings.environment()
+    entry = cache.key("template-check", templates_fingerprint(env, audience.template),
+                      repr(sorted(labels)))
+    if cache.get("template-check", entry) != b"passed":
+        from . import templatecheck   # only when the cache has no verdict: 20 ms of imports
 
-    templatecheck.check_templates(templating.environment(paths), template, context_types(labels))
-    cache.put("template-check", entry, b"passed")
+        templatecheck.check_templates(env, audience.template, context_types(labels))
+        cache.put("template-check", entry, b"passed")
+    settings.state.checked.add((audience.template, labels))
 
 
-def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),
+def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings | None = None,
                  previous: LoadedBrief | None = None) -> str:
     """The Markdown a template makes of the brief for one audience (``previous``: the
     last edition, for the "what changed" section)."""
+    settings = settings or Settings()
     audience = settings.audience(audience_name)
     check_templates(settings, audience)
     brief = select(loaded.brief, audience, settings.levels)
     changes = None
     if previous is not None:
         changes = compare(select(previous.brief, audience, settings.levels), brief)
-    paths = templating.search_path(settings.templates)
     theme = settings.theme_for(audience)
     from .limits import memory_limit
 
@@ -127,20 +151,21 @@ def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
     # memory bound even where no caller bounds the whole document (a bound only tightens).
     with memory_limit(settings.limits.max_render_memory, str(loaded.path),
                       f"the {audience_name} brief's template"):
-        return templating.render(paths, audience.template,
+        return templating.render(settings.environment(), audience.template,
                                  context(brief, audience, theme, changes),
                                  max_chars=settings.limits.max_markdown_chars)
 
 
-def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = Settings(),
+def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings | None = None,
                  previous: LoadedBrief | None = None) -> blocks.Document:
     """The typed block tree of one audience's brief."""
+    settings = settings or Settings()
     audience = settings.audience(audience_name)
     text = markdown_for(loaded, audience_name, settings, previous)
     try:
         tree = markup.parse(text, f"{loaded.path} ({audience.template})")
     except MarkupError as error:
-        raise _in_template(error, text, templating.search_path(settings.templates),
+        raise _in_template(error, text, settings.environment(),
                            audience.template) from None
     brief = loaded.brief
     meta = blocks.DocumentMeta(
@@ -153,7 +178,7 @@ def document_for(loaded: LoadedBrief, audience_name: str, settings: Settings = S
     return blocks.Document(meta, tree, {v: colours[v] for v in brief.statuses})
 
 
-def _in_template(error: MarkupError, text: str, paths: tuple, template: str) -> MarkupError:
+def _in_template(error: MarkupError, text: str, env, template: str) -> MarkupError:
     """The error at the template line that wrote the offending Markdown, when exactly one
     line of the audience's templates holds that text (data cannot make Markdown: it is
     escaped); else as it was, at the line of the Markdown."""
@@ -164,7 +189,7 @@ def _in_template(error: MarkupError, text: str, paths: tuple, template: str) -> 
     if len(wanted) < 3:
         return error
     found = [(filename or name, number)
-             for name, filename, source in templating.closure(paths, template)
+             for name, filename, source in templating.closure(env, template)
              if source is not None
              for number, written in enumerate(source.splitlines(), start=1)
              if wanted in written]
@@ -177,13 +202,13 @@ def _in_template(error: MarkupError, text: str, paths: tuple, template: str) -> 
 
 
 def render(loaded: LoadedBrief, audience_name: str, fmt: str,
-           settings: Settings = Settings()) -> bytes:
+           settings: Settings | None = None) -> bytes:
     """The bytes of one brief for one audience in one format."""
+    settings = settings or Settings()
     theme = settings.theme_for(settings.audience(audience_name))
     if renderer_for(fmt).embeds_fonts:
         check_glyphs(loaded, theme)
-    with time_limit(settings.limits.max_render_seconds, str(loaded.path),
-                    f"the {audience_name} {fmt.upper()}"):
+    with bounded(settings.limits, str(loaded.path), f"the {audience_name} {fmt.upper()}"):
         return render_document(document_for(loaded, audience_name, settings), fmt, theme)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import editions, pipeline
 from .errors import BriefgenError, Location, Problem, RenderError
 from .files import os_problem, read_bounded
-from .limits import time_limit
+from .limits import bounded
 from .load import LoadedBrief
 from .manifest import BriefRecord, OutputRecord, sha256
 from .renderers import embeds_fonts, extension_for, renderer_for
@@ -223,7 +223,7 @@ def _documents(loaded: LoadedBrief, project, task: Task, names, fmts,
             continue
         started = time.perf_counter()
         warnings.extend(_nothing_but_summary(loaded, settings, name))
-        with time_limit(settings.limits.max_render_seconds, str(task.path), f"the {name} brief"):
+        with bounded(settings.limits, str(task.path), f"the {name} brief"):
             document = pipeline.document_for(loaded, name, settings, previous)
         work.documents[name] = (document, time.perf_counter() - started)
         work.slots[name] = slots
@@ -267,7 +267,7 @@ def _bytes(project, work: _Documents, fmt: str, warnings: list) -> dict:
         started = time.perf_counter()
         renderer = renderer_for(fmt)(settings.theme_for(audience))
         left = max(limit - shared, 0.001) if limit > 0 else 0   # 0: no limit
-        with time_limit(left, str(work.path), f"the {name} {fmt.upper()}", limit):
+        with bounded(settings.limits, str(work.path), f"the {name} {fmt.upper()}", left):
             data = renderer.render(document)
         _check_size(data, name, fmt, settings.limits.max_output_bytes)
         warnings.extend(_over_budget(work.path, audience, renderer.pages))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from functools import lru_cache
 from pathlib import Path
 
 import jinja2
@@ -110,9 +109,9 @@ def _current() -> bool:
     return True      # templates are read once per process (auto_reload is off)
 
 
-@lru_cache(maxsize=8)
 def environment(search_path: tuple[str, ...]) -> BriefSandbox:
-    """The environment for a template search path, built once per process."""
+    """A new environment for a template search path.  Each project's settings own one
+    (``pipeline.Settings.environment``): it holds that project's compiled templates."""
     env = BriefSandbox(
         loader=_loader(search_path),
         undefined=jinja2.StrictUndefined,
@@ -126,6 +125,7 @@ def environment(search_path: tuple[str, ...]) -> BriefSandbox:
     )
     env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join)
     env.globals.pop("lipsum", None)   # placeholder text has no place in a brief, nor its cost
+    env.search_path = search_path
     return env
 
 
@@ -155,10 +155,10 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             return
 
 
-def closure(paths: tuple[str, ...], name: str) -> list[tuple[str, str | None, str | None]]:
+def closure(env: BriefSandbox, name: str) -> list[tuple[str, str | None, str | None]]:
     """(name, file, source) of a template and of every template it extends, includes or
     imports; the source is None for one that does not exist."""
-    return reachable(environment(paths), name)
+    return reachable(env, name)
 
 
 def reachable(env: jinja2.Environment, name: str) -> list[tuple[str, str | None, str | None]]:
@@ -227,7 +227,7 @@ class _TooLong(Exception):
     reports it at the template line that was writing."""
 
 
-def render(paths: tuple[str, ...], name: str, context: dict,
+def render(env: BriefSandbox, name: str, context: dict,
            max_chars: int = DEFAULT_LIMITS.max_markdown_chars) -> str:
     """Render template ``name`` to Markdown, or raise ``TemplateError`` at file:line.
 
@@ -237,7 +237,6 @@ def render(paths: tuple[str, ...], name: str, context: dict,
     bound around the render to report.  Errors are raised outside the handler, so that
     nothing of the failed render (its traceback, and with it the memory it took)
     outlives it."""
-    env = environment(paths)
     try:
         return _produce(env.get_template(name), context, name, max_chars)
     except MemoryError as error:     # the memory bound reports it, with this line
@@ -245,7 +244,7 @@ def render(paths: tuple[str, ...], name: str, context: dict,
         release(error)
     except (jinja2.TemplateError, ArithmeticError, AttributeError, TypeError, ValueError,
             KeyError, IndexError, RecursionError, _TooLong) as error:
-        failure = _failure(error, env, name, paths)
+        failure = _failure(error, env, name, env.search_path)
     raise failure
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import cache, fingerprint, fonts, pipeline, templating
+from briefgen import cache, fonts
 from briefgen.build import Project, build
 
 from .conftest import ROOT, public_back_matter, run_cli
@@ -17,10 +17,6 @@ OUTPUTS = ("executive", "analytical", "public")
 
 def fresh_process_state() -> None:
     """Forget what this process computed, as a new process would."""
-    for cached in (fingerprint.file_hash, fingerprint.font_file_hash,
-                   fingerprint.templates_fingerprint, templating.environment,
-                   pipeline._checked):
-        cached.cache_clear()
     fonts._COVERAGE.clear()
     fonts._FAMILY_COVERAGE.clear()
     from briefgen.renderers import docxstyle

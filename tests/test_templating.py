@@ -24,7 +24,8 @@ def render_string(tmp_path: Path, source: str, **context) -> str:
     folder = tmp_path / "templates"
     folder.mkdir(exist_ok=True)
     (folder / "t.md.j2").write_text(source, encoding="utf-8")
-    return templating.render(templating.search_path(folder), "t.md.j2", context)
+    env = templating.environment(templating.search_path(folder))
+    return templating.render(env, "t.md.j2", context)
 
 
 @pytest.mark.parametrize("value", NASTY)
@@ -89,7 +90,8 @@ def test_the_project_templates_override_the_builtin_ones_by_name(tmp_path):
     (folder / "public.md.j2").write_text("# Overridden\n", encoding="utf-8")
     paths = templating.search_path(folder)
     assert paths[0] == str(folder)
-    assert templating.render(paths, "public.md.j2", {}) == "# Overridden\n"
+    env = templating.environment(paths)
+    assert templating.render(env, "public.md.j2", {}) == "# Overridden\n"
     assert "{% extends" in (templating.BUILTIN_TEMPLATES / "analytical.md.j2").read_text()
 
 

@@ -403,3 +403,31 @@ def test_validate_reads_the_project_file_as_build_does(project):
     project.brief(default_audiences=["executive"])
     result = project.run("validate")
     result.assert_clean(1, r"unknown audience 'executive'.*executive: \{\}")
+
+
+# ------------------------------------------------------- state belongs to one build
+
+def test_one_project_object_built_twice_reads_changed_templates_and_themes_again(project):
+    """Nothing a build read is remembered by a module: a template and a theme changed
+    between two builds of the same project object, in one process, are read again."""
+    from briefgen.build import Project as BriefProject, build
+
+    project.brief()
+    project.write("briefgen.yaml", "theme: house\n")
+    project.write("themes/house.yaml", "labels: {summary: First label}\n")
+    project.write("templates/public.md.j2", '{% extends "builtin/public.md.j2" %}\n')
+    briefs = BriefProject.at(project.root)
+    assert build(briefs, fmts=["docx"]).ok
+    import docx
+
+    def public_text() -> str:
+        document = docx.Document(str(project.out / "brief" / "brief-public.docx"))
+        return "\n".join(p.text for p in document.paragraphs)
+
+    assert "First label" in public_text()
+    project.write("themes/house.yaml", "labels: {summary: Second label}\n")
+    project.write("templates/public.md.j2", '{% extends "builtin/public.md.j2" %}\n'
+                  "{% block back_matter %}Changed back matter.{% endblock %}\n")
+    assert build(briefs, fmts=["docx"]).ok
+    text = public_text()
+    assert "Second label" in text and "Changed back matter." in text

@@ -381,7 +381,8 @@ def test_a_deep_template_read_outside_the_build_is_refused_the_same_way(project)
     project.write("templates/t.md.j2", "ok\n{{ " + nested("(", "1", ")", 500) + " }}\n")
     file = re.escape(f"{project.root}/templates/t.md.j2")
     with pytest.raises(TemplateError, match=rf"^{file}:2: {BRACKETS}"):
-        templating.render(templating.search_path(project.root / "templates"), "t.md.j2", {})
+        templating.render(templating.environment(templating.search_path(
+            project.root / "templates")), "t.md.j2", {})
 
 
 def test_a_macro_that_calls_itself_without_end_is_one_located_message(built):
