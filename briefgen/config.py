@@ -19,7 +19,7 @@ from .errors import DataError, Problem
 from .labels import Labels
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ID_PATTERN, SECTION_KINDS
-from .yamlsource import dotted
+from .yamlsource import dotted, excerpt
 
 PROJECT_FILE = "briefgen.yaml"
 TEMPLATE_PART = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
@@ -29,8 +29,8 @@ def _inside(value: str) -> str:
     """A folder, file or theme the project names must stay inside the project."""
     parts = value.split("/")
     if value.startswith("/") or "\x00" in value or "\\" in value or ".." in parts:
-        raise ValueError(f"found '{value}', which leaves the project folder; expected a "
-                         "relative path without '..'")
+        raise ValueError(f"found '{excerpt(value)}', which leaves the project folder; "
+                         "expected a relative path without '..'")
     return value
 
 
@@ -38,7 +38,7 @@ def _template_name(value: str) -> str:
     """A template is a file ending .j2 inside the templates folder."""
     parts = _inside(value).split("/")
     if not value.endswith(".j2") or not all(TEMPLATE_PART.match(p) for p in parts):
-        raise ValueError(f"found the template name '{value}', expected a file name ending "
+        raise ValueError(f"found the template name '{excerpt(value)}', expected a file name ending "
                          ".j2 of letters, digits, '.', '_' and '-'")
     return value
 FIELDS = ("summary", "body", "points", "tables", "sources")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .config import Config
+from .labels import DEFAULT_LABELS, LABELS
 from .errors import UsageError
 
 
@@ -22,7 +23,17 @@ def describe(config: Config, audience_name: str | None = None) -> str:
         lines.append(f"audience {audience.name}:")
         for key, origin in audience.origins.items():
             lines.append("  " + _line(key, _shown(getattr(audience, key)), origin))
-    return "\n".join(lines)
+    return "\n".join(lines + _rules())
+
+
+def _rules() -> list[str]:
+    """How audiences combine, and the label keys a theme's or an audience's labels: set."""
+    lines = ["audiences: those declared in briefgen.yaml replace the built-in executive, "
+             "analytical and public; to keep one, declare it too (e.g. 'executive: {}')",
+             "labels (a theme's labels: or an audience's labels:; default, then meaning):"]
+    for key, meaning in LABELS.items():
+        lines.append(f"  {key:<16} {DEFAULT_LABELS[key]!r}: {meaning}")
+    return lines
 
 
 def _line(name: str, value: object, origin: str) -> str:

@@ -49,3 +49,13 @@ def test_templates_never_calls_a_projects_own_template_built_in(project):
     assert "built-in" not in lines["board.md.j2"]
     assert lines["public.md.j2"].split()[1] == "project,"
     assert "built-in" in lines["base.md.j2"]
+
+
+def test_config_lists_every_label_key_a_template_can_use(project):
+    from briefgen.labels import DEFAULT_LABELS, LABELS
+
+    assert set(LABELS) == set(DEFAULT_LABELS)
+    output = project.run("config").stdout
+    for key in LABELS:
+        assert re.search(rf"^  {key} +'", output, re.M), key
+    assert "replace the built-in executive, analytical and public" in output
