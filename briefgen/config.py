@@ -38,8 +38,8 @@ def _template_name(value: str) -> str:
     """A template is a file ending .j2 inside the templates folder."""
     parts = _inside(value).split("/")
     if not value.endswith(".j2") or not all(TEMPLATE_PART.match(p) for p in parts):
-        raise ValueError(f"found the template name '{excerpt(value)}', expected a file name ending "
-                         ".j2 of letters, digits, '.', '_' and '-'")
+        raise ValueError(f"found the template name '{excerpt(value)}', expected a file name "
+                         "ending .j2 of letters, digits, '.', '_' and '-'")
     return value
 FIELDS = ("summary", "body", "points", "tables", "sources")
 DEFAULT_LEVELS = ("public", "restricted")
