@@ -26,6 +26,7 @@ from .fingerprint import Fingerprints
 from .load import LoadedBrief, load_brief
 from .manifest import NAME as MANIFEST, Manifest, sha256
 from .renderers import formats as known_formats
+from .yamlsource import top_level_scalar
 from .task import BriefResult, Output, Task, build_elsewhere, build_task, output_name, \
     prepare_elsewhere, stale_reviews, start_worker, worker_died
 
@@ -45,14 +46,17 @@ class Project:
     @classmethod
     def at(cls, root: str | Path = ".", out: str | Path | None = None) -> "Project":
         config = load_config(Path(root))
-        return cls(config.root, config.data, Path(out) if out else config.out,
-                   pipeline.Settings.from_config(config), config)
+        folder = Path(out) if out else config.out
+        _own_folder(config, folder, UsageError if out else BriefgenError)
+        return cls(config.root, config.data, folder, pipeline.Settings.from_config(config),
+                   config)
 
     def brief_files(self) -> list[Path]:
         if not self.data.is_dir():
             raise UsageError(f"no data folder at {self.data}: run briefgen in a project root "
                              "or name brief files")
-        return sorted(p for p in self.data.iterdir() if p.suffix in (".yaml", ".yml"))
+        return sorted(p for p in self.data.iterdir()
+                      if p.suffix in (".yaml", ".yml") and not p.name.startswith("."))
 
     def fresh(self) -> "Project":
         """The project with nothing read yet (its themes, templates and checks)."""
@@ -66,6 +70,42 @@ class Project:
                           levels=settings.levels, limits=settings.limits,
                           default_id=default_id, root=self.confinement(path))
 
+    def checked_audiences(self) -> tuple[list[str], list[Problem]]:
+        """The audiences whose templates pass the template check, and the problems of
+        the others (for ``validate``: a template's problems once, not once per brief)."""
+        passed, problems = [], []
+        for audience in self.settings.audiences:
+            try:
+                pipeline.check_templates(self.settings, audience)
+                passed.append(audience.name)
+            except BriefgenError as error:
+                problems.extend(p for p in error.problems if p not in problems)
+        return passed, problems
+
+    def check(self, path: Path, audiences: list[str]) -> LoadedBrief:
+        """A brief loaded, then taken through every stage a build takes it through short of
+        the renderers' bytes (templates, Markdown, blocks, glyphs) for ``audiences``: what
+        ``validate`` accepts, ``build`` accepts."""
+        from .limits import bounded
+        from .renderers import embeds_fonts
+
+        loaded = self.load(path)
+        glyphs = any(embeds_fonts(fmt) for fmt in known_formats())
+        problems: list[Problem] = []
+        for name in audiences:
+            try:
+                with bounded(self.settings.limits, str(path), f"the {name} brief"):
+                    pipeline.document_for(loaded, name, self.settings)
+                if glyphs:
+                    audience = self.settings.audience(name)
+                    pipeline.check_glyphs(loaded, self.settings.theme_for(audience))
+            except BriefgenError as error:
+                problems.extend(p for p in error.relocated(str(path)).problems
+                                if p not in problems)
+        if problems:
+            raise BriefgenError(problems)
+        return loaded
+
     def confinement(self, path: Path) -> Path | None:
         """The folder a file must stay inside once links are resolved: the output folder
         or the project, whichever holds it by name (a file named from elsewhere on the
@@ -75,6 +115,23 @@ class Project:
             if named.is_relative_to(os.path.abspath(folder)):
                 return folder
         return None
+
+
+def _own_folder(config: Config, out: Path, error: type[BriefgenError]) -> None:
+    """The output folder must be a folder of its own: not the project folder, and neither
+    inside nor around the data, templates or themes (briefs would be written among the
+    inputs, and read back as inputs)."""
+    named = Path(os.path.abspath(out))
+    root = Path(os.path.abspath(config.root))
+    if named == root or root.is_relative_to(named):
+        raise error.at(str(out), "is the project folder or contains it; expected a folder of "
+                                 "its own for the outputs, such as out", field="out")
+    for what in ("data", "templates", "themes"):
+        folder = Path(os.path.abspath(getattr(config, what)))
+        if named.is_relative_to(folder) or folder.is_relative_to(named):
+            raise error.at(str(out), f"overlaps the project's {what} folder {folder}; "
+                                     "expected a folder of its own for the outputs",
+                           field="out")
 
 
 @dataclass
@@ -251,8 +308,13 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
         except BriefgenError as error:
             report.failures.append(error)
             continue
-        data_hash = sha256(data)
         name = _manifest_name(project, Path(path))
+        if name is not None and not _utf8(name):
+            report.failures.append(BriefgenError.at(
+                str(path).encode("utf-8", "replace").decode(), "has a file name that is not "
+                "UTF-8 text; expected a name of letters, digits, '-' and '_' (rename it)"))
+            continue
+        data_hash = sha256(data)
         keys = {f"{a}/{f}": prints.key(data_hash, a, f) for a in names for f in fmts}
         previous = manifest.briefs.get(name)
         if not force and manifest.current(name, data_hash, keys, project.out):
@@ -265,28 +327,9 @@ def _plan(project, manifest: Manifest, paths, names, fmts, force, report) -> lis
 
 
 def planned_id(data: bytes, path: Path) -> str:
-    """The id a brief file declares at its top level, else its file name: read from the
-    parser's events alone (no values built, no aliases expanded), to check ids before
-    anything is written.  Loading the brief confirms it."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth, key, expecting_key = 0, None, True
-    try:
-        for event in yaml.parse(data, Loader=loader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                expecting_key = expecting_key or depth == 1    # a value that is a collection
-                depth += 1
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-            elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-                if not expecting_key and key == "id" and isinstance(event, yaml.ScalarEvent):
-                    return event.value
-                key = getattr(event, "value", None) if expecting_key else None
-                expecting_key = not expecting_key
-    except yaml.YAMLError:
-        pass
-    return path.stem
+    """The id a brief file declares at its top level, else its file name, to check ids
+    before anything is written.  Loading the brief confirms it."""
+    return top_level_scalar(data, "id") or path.stem
 
 
 def _unique_ids(manifest: Manifest, tasks: list[Task], report: BuildReport) -> list[Task]:
@@ -298,10 +341,10 @@ def _unique_ids(manifest: Manifest, tasks: list[Task], report: BuildReport) -> l
         if name not in planned:
             owners.setdefault(record.id, []).append(name)
     for task in tasks:
-        owners.setdefault(task.brief_id, []).append(task.name)
+        owners.setdefault(task.brief_id, []).append(task.name or str(task.path))
     kept = []
     for task in tasks:
-        others = [n for n in owners[task.brief_id] if n != task.name]
+        others = [n for n in owners[task.brief_id] if n != (task.name or str(task.path))]
         if not others:
             kept.append(task)
             continue
@@ -312,13 +355,23 @@ def _unique_ids(manifest: Manifest, tasks: list[Task], report: BuildReport) -> l
     return kept
 
 
-def _manifest_name(project: Project, path: Path) -> str:
-    """A data file's name in the manifest: relative to the project, however it was given."""
-    resolved = path.resolve()
+def _manifest_name(project: Project, path: Path) -> str | None:
+    """A data file's name in the manifest: relative to the project, however it was given;
+    None for a file outside the project, which is built but never recorded (so it claims
+    no id and is rebuilt each time it is named)."""
+    named = Path(os.path.abspath(path))
     try:
-        return resolved.relative_to(project.root.resolve()).as_posix()
+        return named.relative_to(os.path.abspath(project.root)).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return None
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:       # bytes the file system gave that are no UTF-8
+        return False
+    return True
 
 
 def _forget_removed(project: Project, manifest: Manifest) -> None:
@@ -367,4 +420,5 @@ def _collect(result: BriefResult, manifest: Manifest, report: BuildReport) -> No
     if result.problems:
         report.failures.append(BriefgenError(result.problems))
     elif result.record is not None:
-        manifest.briefs[result.task.name] = result.record
+        if result.task.name is not None:
+            manifest.briefs[result.task.name] = result.record

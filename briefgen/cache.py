@@ -34,10 +34,37 @@ KINDS = ("docx-template", "template-check", "template-refs", "font-coverage", "f
          "jinja")   # the only folders briefgen makes in the cache, and clears
 
 
+TAG = "CACHEDIR.TAG"      # the Cache Directory Tagging convention's file
+TAG_TEXT = b"Signature: 8a477f597d28d172789f06886806bc55\n# made by briefgen's user cache\n"
+
+
 def directory() -> Path | None:
-    """The cache folder, or None when the cache is off or not safe to use."""
+    """The cache folder, or None when the cache is off or not safe to use.  A folder
+    briefgen makes for it is tagged as briefgen's: only a tagged one is ever cleared."""
     chosen = _chosen()
-    return chosen if chosen is not None and _private(chosen) else None
+    if chosen is None:
+        return None
+    ours = not os.path.lexists(chosen) or "BRIEFGEN_CACHE_DIR" not in os.environ
+    if not _private(chosen):
+        return None
+    if ours and not is_briefgens(chosen):    # made now, or briefgen's own default place
+        _tag(chosen)
+    return chosen
+
+
+def _tag(folder: Path) -> None:
+    try:
+        (folder / TAG).write_bytes(TAG_TEXT)
+    except OSError:
+        pass
+
+
+def is_briefgens(folder: Path) -> bool:
+    """Whether ``folder`` carries the tag briefgen writes in a cache folder it made."""
+    try:
+        return (folder / TAG).read_bytes()[:len(TAG_TEXT)] == TAG_TEXT
+    except OSError:
+        return False
 
 
 def _chosen() -> Path | None:
@@ -152,9 +179,11 @@ def clear() -> tuple[int, int]:
     leave old entries behind); (entries, bytes) removed."""
     import shutil
 
-    found = usage()
     folder = directory()
-    for kind in KINDS if folder is not None else ():
+    if folder is None or not is_briefgens(folder):
+        return 0, 0             # a folder briefgen did not make is never emptied
+    found = usage()
+    for kind in KINDS:
         path = folder / kind
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

@@ -80,7 +80,17 @@ def _terminated(signum, frame) -> None:
     finishes.  Exit 128 + the signal: 143 and 130, as shells report them."""
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    context = click.get_current_context(silent=True)
+    if context is not None:      # for commands a library turns the signal into a return
+        context.find_root().meta["briefgen.stopped_by"] = signum
     raise SystemExit(128 + signum)
+
+
+def _exit_if_stopped() -> None:
+    """Exit 130 or 143 if a signal stopped the command (``watch``'s file watcher reports
+    a signal by returning or by KeyboardInterrupt, whatever the handler raised)."""
+    signum = click.get_current_context().find_root().meta.get("briefgen.stopped_by")
+    sys.exit(128 + signum if signum else 130)
 
 
 @main.command(short_help="Render what is outdated into DOCX and PDF.")
@@ -129,16 +139,20 @@ def build(files, audiences, fmts, out, project, strict, force, jobs, as_json, wa
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="Project root holding briefgen.yaml and data/.")
 def validate(files, project) -> None:
-    """Check brief files (default: every file in data/) against the project's audiences,
-    levels and limits, and report every problem."""
+    """Check brief files (default: every file in data/) as a build would, short of writing
+    anything: the project's audiences, levels and limits, its templates, the Markdown and
+    the glyphs each audience's fonts must draw; report every problem."""
     from .build import Project
 
     resolved = Project.at(project)
     paths = list(files) or resolved.brief_files()
-    problems, ids = 0, {}
+    audiences, template_problems = resolved.checked_audiences()
+    for problem in template_problems:
+        click.echo(str(problem), err=True)
+    problems, ids = len(template_problems), {}
     for path in paths:
         try:
-            loaded = resolved.load(path)
+            loaded = resolved.check(path, audiences)
             ids.setdefault(loaded.brief.id, []).append(path)
             click.echo(f"{path}: ok")
         except BriefgenError as error:
@@ -229,6 +243,10 @@ def cache_command(clear) -> None:
                    "private to this user)")
         return
     if clear:
+        if not cache.is_briefgens(folder):
+            click.echo(f"{folder} is not marked as briefgen's cache (no {cache.TAG}); "
+                       "nothing was removed")
+            return
         count, size = cache.clear()
         click.echo(f"removed {count} entries ({size / 2**20:.1f} MiB) from {folder}")
         return
@@ -236,22 +254,25 @@ def cache_command(clear) -> None:
     click.echo(f"{folder}: {count} entries, {size / 2**20:.1f} MiB")
 
 
-def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], None]:
-    """A build to run again and again: failures are shown, never fatal."""
+def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], int]:
+    """A build to run again and again: failures are shown, never fatal; returns the exit
+    code the build alone would have had."""
     import os
 
     from . import report as show
     from .build import Project, build as run_build
 
-    def run() -> None:
+    def run() -> int:
         try:
             with show.progress_for(quiet=False) as progress:
                 report = run_build(Project.at(project), jobs=jobs or os.cpu_count() or 1,
                                    strict=strict, progress=progress)
             show.print_summary(report)
+            return 0 if report.ok else 1
         except BriefgenError as error:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
+            return error.exit_code
 
     return run
 
@@ -265,15 +286,13 @@ def watch(project, jobs) -> None:
     from .build import Project
     from .schedule import watch as run_watch
 
-    try:
-        resolved = Project.at(project)
-    except BriefgenError as error:
-        _fail(error)
+    resolved = Project.at(project)
     click.echo("watching for changes; Ctrl-C stops", err=True)
     try:
         run_watch(resolved, _build_once(project, jobs, strict=False))
     except KeyboardInterrupt:
         pass
+    _exit_if_stopped()
 
 
 @main.command(short_help="Build on a cron schedule, in the foreground.")
@@ -283,20 +302,20 @@ def watch(project, jobs) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
-              help="Stop after this many builds (default: run until stopped).")
+              help="Stop after this many builds, exiting with the last one's code "
+                   "(default: run until stopped).")
 def schedule(cron, project, jobs, strict, runs) -> None:
     """Run the build in the foreground on a CRON expression, e.g. "0 6 * * 1-5"."""
     from .schedule import next_run, schedule as run_schedule
 
+    next_run(cron, __import__("datetime").datetime.now())
     try:
-        next_run(cron, __import__("datetime").datetime.now())
-        run_schedule(cron, _build_once(project, jobs, strict), runs,
-                     announce=lambda when: click.echo(f"next build at {when:%Y-%m-%d %H:%M:%S}",
-                                                      err=True))
-    except BriefgenError as error:
-        _fail(error)
+        code = run_schedule(cron, _build_once(project, jobs, strict), runs,
+                            announce=lambda when: click.echo(
+                                f"next build at {when:%Y-%m-%d %H:%M:%S}", err=True))
     except KeyboardInterrupt:
-        pass
+        _exit_if_stopped()
+    sys.exit(code)
 
 
 @main.command(short_help="Print what changed since the last edition.")

@@ -98,18 +98,24 @@ class AudienceEntry(_Strict):
     description: str | None = None
 
 
+HUGE = 1 << 50        # no limit needs more; beyond it numbers overflow the system's
+WEEK = 7 * 24 * 3600.0
+
+
 class LimitsEntry(_Strict):
-    max_input_bytes: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_input_bytes
-    max_yaml_values: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_yaml_values
+    max_input_bytes: Annotated[int, Field(ge=1_000, le=HUGE)] = DEFAULT_LIMITS.max_input_bytes
+    max_yaml_values: Annotated[int, Field(ge=100, le=HUGE)] = DEFAULT_LIMITS.max_yaml_values
     # at most 100: composing, converting and rendering recurse per level (see yamlsyntax)
     max_depth: Annotated[int, Field(ge=5, le=100)] = DEFAULT_LIMITS.max_depth
-    max_text_chars: Annotated[int, Field(ge=100)] = DEFAULT_LIMITS.max_text_chars
-    max_table_rows: Annotated[int, Field(ge=1)] = DEFAULT_LIMITS.max_table_rows
-    max_render_seconds: Annotated[float, Field(ge=0)] = DEFAULT_LIMITS.max_render_seconds
-    max_output_bytes: Annotated[int, Field(ge=10_000)] = DEFAULT_LIMITS.max_output_bytes
-    max_markdown_chars: Annotated[int, Field(ge=1_000)] = DEFAULT_LIMITS.max_markdown_chars
+    max_text_chars: Annotated[int, Field(ge=100, le=HUGE)] = DEFAULT_LIMITS.max_text_chars
+    max_table_rows: Annotated[int, Field(ge=1, le=HUGE)] = DEFAULT_LIMITS.max_table_rows
+    max_render_seconds: Annotated[float, Field(ge=0, le=WEEK, allow_inf_nan=False)] = \
+        DEFAULT_LIMITS.max_render_seconds
+    max_output_bytes: Annotated[int, Field(ge=10_000, le=HUGE)] = DEFAULT_LIMITS.max_output_bytes
+    max_markdown_chars: Annotated[int, Field(ge=1_000, le=HUGE)] = DEFAULT_LIMITS.max_markdown_chars
     # at least 64 MiB: a fresh process needs about that to load the fonts of one PDF
-    max_render_memory: Annotated[int, Field(ge=1 << 26)] = DEFAULT_LIMITS.max_render_memory
+    max_render_memory: Annotated[int, Field(ge=1 << 26, le=HUGE)] = \
+        DEFAULT_LIMITS.max_render_memory
 
 
 class ProjectFile(_Strict):
@@ -151,9 +157,12 @@ def load_config(root: Path) -> Config:
     from .load import read_yaml, validate
 
     path = root / PROJECT_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return _resolve(root, None, ProjectFile(), {})
-    located = read_yaml(path)     # the project file sets the limits: read with the defaults
+    # Anything by that name is the project file: a folder, a FIFO or a link leading out
+    # is an error, never a silent fall back to the defaults.  It sets the limits, so it
+    # is read within the default ones.
+    located = read_yaml(path, root=root)
     settings = validate(located, ProjectFile)
     problems = _check_levels(settings, located) + _check_names(root, settings, located)
     if problems:

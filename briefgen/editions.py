@@ -32,11 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BriefgenError
-from .files import child, real_folder, stage, temporary_name
+from .files import child, read_bounded, real_folder, stage, temporary_name
+from .yamlsource import top_level_scalar
 
 SNAPSHOT = ".edition.yaml"
 FOLDER = "editions"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_SNAPSHOT = 64_000_000
 
 
 def snapshot_path(out: Path, brief_id: str) -> Path:
@@ -51,6 +53,34 @@ def brief_path(out: Path, relative: str) -> Path:
                                "a plain folder path; briefgen writes only into real folders "
                                "inside the output folder")
     return path
+
+
+def edition_in_place(out: Path, brief_id: str, recorded: str | None) -> tuple[str | None, bool]:
+    """(the edition of the outputs now in ``out/<id>/``, whether their data copy is there).
+
+    The data copy beside them says which edition they are: what is on disk, not the
+    manifest, decides what is archived, so a manifest lost or dropped never lets a new
+    edition overwrite the old one.  Without a readable data copy, ``recorded`` (the
+    manifest's edition) stands in."""
+    snapshot = child(out, f"{brief_id}/{SNAPSHOT}")
+    if snapshot is None or not snapshot.is_file():
+        return recorded, False
+    try:
+        edition = top_level_scalar(read_bounded(snapshot, MAX_SNAPSHOT, root=out), "edition")
+    except BriefgenError:
+        return recorded, False
+    return (edition if edition and DATE.match(edition) else recorded), True
+
+
+def outputs_in_place(out: Path, brief_id: str, extensions) -> list[Path]:
+    """The files in ``out/<id>/`` that carry briefgen's output names for this brief."""
+    folder = child(out, brief_id)
+    if folder is None or not real_folder(folder):
+        return []
+    names = re.compile(rf"^{re.escape(brief_id)}-[a-z0-9][a-z0-9-]*"
+                       rf"({'|'.join(map(re.escape, extensions))})$")
+    return sorted(p for p in folder.iterdir()
+                  if names.match(p.name) and p.is_file() and not p.is_symlink())
 
 
 def previous_snapshot(out: Path, brief_id: str, edition: dt.date) -> Path | None:

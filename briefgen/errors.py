@@ -46,6 +46,20 @@ class Problem:
         return printable(f"{self.location}:{field} {self.message}")
 
 
+MAX_PROBLEMS = 200     # one error's lines; past them, one line says how many more
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most ``MAX_PROBLEMS`` problems, the last saying how many more there were: a file
+    of a hundred thousand mistakes is reported in a page, not a hundred thousand lines."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    last = problems[MAX_PROBLEMS - 1]
+    more = Problem(Location(last.location.file), "", f"and {len(problems) - MAX_PROBLEMS + 1} "
+                   "more problems in this file (fix these first)")
+    return problems[:MAX_PROBLEMS - 1] + [more]
+
+
 class BriefgenError(Exception):
     """Root of every error briefgen raises on purpose."""
 
@@ -56,8 +70,9 @@ class BriefgenError(Exception):
             problems = [Problem(Location("briefgen"), "", problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = list(problems) or [
+        problems = list(problems) or [
             Problem(Location("briefgen"), "", "failed without saying why (a bug: please report)")]
+        self.problems: list[Problem] = _capped(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
     def relocated(self, file: str) -> "BriefgenError":

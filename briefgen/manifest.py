@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import BriefgenError
 from .files import read_bounded
@@ -30,7 +30,7 @@ from .model import ID_PATTERN
 
 NAME = ".briefgen-manifest.json"
 FORMAT = 1
-MAX_BYTES = 256_000_000
+MAX_BYTES = 64_000_000      # about 40,000 briefs; a larger one is taken as damaged
 
 
 def sha256(data: bytes) -> str:
@@ -74,13 +74,27 @@ class _Brief(_Shape):
     data: Hex
     edition: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     outputs: dict[Slot, _Output]
-    reviews: list[tuple[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")], str,
-                        int | None, int | None, str, str]]
+    reviews: list[Annotated[tuple[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")], str,
+                                  int | None, int | None, str, str],
+                            Field(strict=False)]]      # JSON has lists, not tuples
+
+
+def _project_relative(name: str) -> str:
+    """A data file's name relative to the project: no absolute path, no '..', no empty
+    part (a file from outside the project is never recorded)."""
+    parts = name.split("/")
+    if name.startswith("/") or "\\" in name or "\0" in name or \
+            any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"'{name[:80]}' is not a data file's name inside the project")
+    return name
+
+
+DataName = Annotated[str, Field(min_length=1, max_length=4096), AfterValidator(_project_relative)]
 
 
 class _File(_Shape):
     format: int
-    briefs: dict[Annotated[str, Field(min_length=1, max_length=4096)], _Brief]
+    briefs: dict[DataName, _Brief]
 
 
 # ---------------------------------------------------------------- the manifest
@@ -106,7 +120,7 @@ class Manifest:
                                    f"(format {shape.format}); every output is rebuilt")
             return cls({name: _record(name, entry, expected_path)
                         for name, entry in shape.briefs.items()})
-        except (BriefgenError, ValueError, ValidationError) as error:
+        except (BriefgenError, ValueError, ValidationError, RecursionError) as error:
             return cls(warning=f"{path}: damaged, so it was ignored and every output is "
                                f"rebuilt ({_why(error)})")
 

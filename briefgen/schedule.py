@@ -33,20 +33,27 @@ def next_run(expression: str, after: dt.datetime) -> dt.datetime:
     """The first time after ``after`` that the cron expression names."""
     from croniter import CroniterBadCronError, croniter
 
+    if len(expression.split()) not in (5, 6):
+        raise UsageError(f"found the cron expression '{expression[:80]}', which is not "
+                         "valid; expected five fields (minute hour day month weekday, and "
+                         "optionally seconds last) such as '0 6 * * 1-5'")
     try:
         return croniter(expression, after).get_next(dt.datetime)
     except (CroniterBadCronError, ValueError, KeyError) as error:
         raise UsageError(f"found the cron expression '{expression}', which is not valid "
-                         f"({error}); expected five fields such as '0 6 * * 1-5'") from None
+                         f"({error}); expected five fields (and optionally seconds last) such as "
+                         "'0 6 * * 1-5'") from None
 
 
-def schedule(expression: str, run: Callable[[], None], runs: int | None = None,
-             announce: Callable[[dt.datetime], None] = lambda when: None) -> None:
-    """Sleep until each time the expression names and run; ``runs`` stops after that many."""
-    done = 0
+def schedule(expression: str, run: Callable[[], int], runs: int | None = None,
+             announce: Callable[[dt.datetime], None] = lambda when: None) -> int:
+    """Sleep until each time the expression names and run; ``runs`` stops after that many
+    and returns the last run's exit code."""
+    done, code = 0, 0
     while runs is None or done < runs:
         when = next_run(expression, dt.datetime.now())
         announce(when)
         time.sleep(max(0.0, (when - dt.datetime.now()).total_seconds()))
-        run()
+        code = run()
         done += 1
+    return code

@@ -22,7 +22,7 @@ from .files import os_problem, read_bounded
 from .limits import bounded
 from .load import LoadedBrief
 from .manifest import BriefRecord, OutputRecord, sha256
-from .renderers import embeds_fonts, extension_for, renderer_for
+from .renderers import embeds_fonts, extension_for, formats, renderer_for
 
 
 @dataclass
@@ -89,9 +89,11 @@ def _build(project, task: Task, names, fmts, strict: bool, helpers, result) -> N
     if sha256(data) != task.data_hash:
         raise BriefgenError.at(str(task.path), "changed while the build was running; "
                                                "build again")
-    _publication(project.out, task, loaded, rendered, data).commit()
+    publication = _publication(project.out, task, loaded, rendered, data, result.warnings)
+    publication.commit()
     result.written.extend(Output(path, seconds) for path, _, seconds in rendered.values())
-    result.record = _record(project.out, task, loaded, rendered)
+    result.record = _record(project.out, task, loaded, rendered,
+                            publication.archive_as is not None)
 
 
 def internal_error(path: Path, error: BaseException) -> Problem:
@@ -310,8 +312,8 @@ def _previous_edition(project, loaded: LoadedBrief, record: BriefRecord | None,
     edition (they are archived once the new ones are rendered), else the newest archive.
     One that no longer loads is a warning: the "what changed" section is then left out."""
     out, brief_id = project.out, loaded.brief.id
-    if record is not None and record.id == brief_id and \
-            record.edition != loaded.brief.edition.isoformat():
+    in_place, _ = editions.edition_in_place(out, brief_id, _recorded_edition(record, brief_id))
+    if in_place is not None and in_place != loaded.brief.edition.isoformat():
         snapshot = editions.snapshot_path(out, brief_id)
     else:
         snapshot = editions.previous_snapshot(out, brief_id, loaded.brief.edition)
@@ -326,28 +328,42 @@ def _previous_edition(project, loaded: LoadedBrief, record: BriefRecord | None,
         return None
 
 
-def _publication(out: Path, task: Task, loaded: LoadedBrief, rendered: dict,
-                 data: bytes) -> editions.Publication:
+def _recorded_edition(record: BriefRecord | None, brief_id: str) -> str | None:
+    return record.edition if record is not None and record.id == brief_id else None
+
+
+def _publication(out: Path, task: Task, loaded: LoadedBrief, rendered: dict, data: bytes,
+                 warnings: list) -> editions.Publication:
     """The brief's new files, the previous edition's outputs they retire, and whether
-    that edition is archived."""
+    that edition is archived: decided by what is in the brief's folder, whatever the
+    manifest says."""
     brief_id, edition = loaded.brief.id, loaded.brief.edition.isoformat()
     files = {path: output for path, output, _ in rendered.values()}
     files[editions.snapshot_path(out, brief_id)] = data
-    previous = task.previous if task.previous and task.previous.id == brief_id else None
-    if previous is None or previous.edition == edition:
+    in_place, has_copy = editions.edition_in_place(
+        out, brief_id, _recorded_edition(task.previous, brief_id))
+    if in_place is None or in_place == edition:
         return editions.Publication(out, brief_id, files)
-    retire = [editions.brief_path(out, o.path) for o in previous.outputs.values()]
-    return editions.Publication(out, brief_id, files, [p for p in retire if p not in files],
-                                previous.edition)
+    extensions = {extension_for(fmt) for fmt in formats()}
+    previous = editions.outputs_in_place(out, brief_id, extensions)
+    retire = [p for p in previous if p not in files]
+    if not has_copy and previous:
+        warnings.append(Problem(Location(str(editions.snapshot_path(out, brief_id))), "",
+                                f"the edition {in_place} is archived without its data copy, "
+                                "which is missing, so later \"what changed\" sections cannot "
+                                "compare with it"))
+    return editions.Publication(out, brief_id, files, retire, in_place)
 
 
-def _record(out: Path, task: Task, loaded: LoadedBrief, rendered: dict) -> BriefRecord:
+def _record(out: Path, task: Task, loaded: LoadedBrief, rendered: dict,
+            archived: bool) -> BriefRecord:
     """What the manifest keeps of the brief: every output still in place, those this
-    build did not touch included (a build of one audience or format forgets no other)."""
+    build did not touch included (a build of one audience or format forgets no other);
+    after an edition change, only the new ones."""
     brief_id, edition = loaded.brief.id, loaded.brief.edition.isoformat()
     previous = task.previous
     kept = dict(previous.outputs) if previous is not None and previous.id == brief_id and \
-        previous.edition == edition else {}
+        not archived else {}
     for slot, (path, data, _) in rendered.items():
         kept[slot] = OutputRecord(path.relative_to(out).as_posix(), task.keys[slot], len(data))
     return BriefRecord(brief_id, task.data_hash, edition, dict(sorted(kept.items())),

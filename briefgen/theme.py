@@ -309,8 +309,12 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None,
     """A theme by name (project, then built-in) or by path; ``where`` names the reference."""
     from .load import validate_file
 
-    path = Path(name) if name.endswith((".yaml", ".yml")) else theme_paths(project_themes).get(name)
-    if path is None or not path.is_file():
+    if name.endswith((".yaml", ".yml")):     # a path, relative to the project
+        base = root if root is not None else (project_themes.parent if project_themes else None)
+        path = (base / name) if base is not None else Path(name)
+    else:
+        path = theme_paths(project_themes).get(name)
+    if path is None or not (path.exists() or path.is_symlink()):
         known = ", ".join(sorted(theme_paths(project_themes)))
         raise DataError.at(str(where or name), f"found the unknown theme '{name}', expected one "
                                                f"of {known} or a path to a .yaml file")
@@ -318,4 +322,7 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None,
 
     root = root if root is not None else _project_root(path.parent, project_themes)
     context = {"folder": path.parent, "root": root}
-    return validate_file(path, ThemeFile, context, limits or DEFAULT_LIMITS).to_theme(path)
+    inside = root if root is not None and \
+        Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root)) else None
+    return validate_file(path, ThemeFile, context, limits or DEFAULT_LIMITS,
+                         root=inside).to_theme(path)

@@ -64,6 +64,9 @@ class Located:
             path = path[:-1]
 
 
+MAX_PROBLEMS = 200      # what one file reports; the errors module says how many more
+
+
 class YamlProblems(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(map(str, problems)))
@@ -73,7 +76,7 @@ class YamlProblems(Exception):
 def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
          max_depth: int = DEFAULT_MAX_DEPTH) -> Located:
     """Parse one YAML document; raise ``YamlProblems`` listing everything wrong."""
-    node = _compose(text, file, max_depth)
+    node = _compose(text, file, max_depth, max_nodes)
     if node is None:
         raise YamlProblems([Problem(Location(file, 1, 1), "",
                                     "found an empty file, expected a mapping of brief fields")])
@@ -84,11 +87,15 @@ def load(text: str, file: str, *, max_nodes: int = DEFAULT_MAX_NODES,
     return located
 
 
-def _compose(text: str, file: str, max_depth: int) -> yaml.Node | None:
+def _compose(text: str, file: str, max_depth: int, max_nodes: int) -> yaml.Node | None:
     try:
-        return yamlsyntax.compose(text, max_depth)
+        return yamlsyntax.compose(text, max_depth, max_nodes)
     except yamlsyntax.TooDeep as error:
         raise YamlProblems([_too_deep(file, error.mark, error.path, max_depth)]) from None
+    except yamlsyntax.TooMany as error:
+        raise YamlProblems([Problem(Location(file, error.mark.line + 1, error.mark.column + 1),
+                                    "", f"found more than {max_nodes} values, expected a "
+                                        "smaller file (limits: max_yaml_values)")]) from None
     except yaml.MarkedYAMLError as error:
         raise YamlProblems([Problem(Location(file, e.line, e.column), "", e.message)
                             for e in yamlsyntax.every_error(error, text, max_depth)]) from None
@@ -132,6 +139,8 @@ class _Converter:
         mark = node.start_mark
         self.problems.append(Problem(Location(self.located.file, mark.line + 1, mark.column + 1),
                                      dotted(path), message))
+        if len(self.problems) >= MAX_PROBLEMS:   # a file of nothing but mistakes: stop here
+            raise YamlProblems(self.problems)
 
     def convert(self, node: yaml.Node, path: Path) -> object:
         self.count += 1
@@ -241,3 +250,26 @@ def dotted(path: Path) -> str:
         name = excerpt(part, 40)
         out += f"[{part}]" if isinstance(part, int) else (f".{name}" if out else name)
     return out
+
+
+def top_level_scalar(data: bytes, key: str) -> str | None:
+    """The text of ``key`` at the top level of a YAML mapping, read from the parser's
+    events alone (no values built, no aliases expanded, no recursion): for a brief's id
+    or edition before, or without, loading it.  None if absent, not text, or malformed."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    depth, current, expecting_key = 0, None, True
+    try:
+        for event in yaml.parse(data, Loader=loader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                expecting_key = expecting_key or depth == 1    # a value that is a collection
+                depth += 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if not expecting_key and current == key and isinstance(event, yaml.ScalarEvent):
+                    return event.value
+                current = getattr(event, "value", None) if expecting_key else None
+                expecting_key = not expecting_key
+    except yaml.YAMLError:
+        pass
+    return None

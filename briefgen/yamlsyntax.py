@@ -41,16 +41,29 @@ class TooDeep(Exception):
         self.path = path
 
 
-class BoundedLoader(yaml.SafeLoader):
-    """The safe loader, stopping at ``max_depth`` levels while it composes, with the
-    field path of the node it is composing."""
+class TooMany(Exception):
+    """More nodes than the limit were written (before any alias is expanded)."""
 
-    def __init__(self, text: str, max_depth: int):
+    def __init__(self, mark: yaml.Mark):
+        super().__init__(f"too many values by line {mark.line + 1}")
+        self.mark = mark
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """The safe loader, stopping at ``max_depth`` levels and at ``max_nodes`` nodes while
+    it composes, with the field path of the node it is composing."""
+
+    def __init__(self, text: str, max_depth: int, max_nodes: int | None = None):
         super().__init__(text)
         self.max_depth = max_depth
+        self.max_nodes = max_nodes
+        self.nodes = 0
         self.path: list = []
 
     def compose_node(self, parent, index):
+        self.nodes += 1
+        if self.max_nodes is not None and self.nodes > self.max_nodes:
+            raise TooMany(self.peek_event().start_mark)
         if parent is None:
             return super().compose_node(parent, index)
         self.path.append(_path_part(index))
@@ -74,9 +87,10 @@ def _path_part(index: object) -> object:
     return index if isinstance(index, int) else None
 
 
-def compose(text: str, max_depth: int) -> yaml.Node | None:
-    """The one document of ``text`` as nodes; raises PyYAML's errors or ``TooDeep``."""
-    loader = BoundedLoader(text, max_depth)
+def compose(text: str, max_depth: int, max_nodes: int | None = None) -> yaml.Node | None:
+    """The one document of ``text`` as nodes; raises PyYAML's errors, ``TooDeep`` or
+    ``TooMany``."""
+    loader = BoundedLoader(text, max_depth, max_nodes)
     try:
         return loader.get_single_node()
     finally:

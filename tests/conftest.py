@@ -25,7 +25,7 @@ AUDIENCES = ("executive", "analytical", "public")
 def user_cache(tmp_path_factory) -> Path:
     """The tests' own user cache (never the developer's), shared by the whole session so
     that both its misses and its hits are exercised; command-line runs inherit it."""
-    folder = tmp_path_factory.mktemp("user-cache")
+    folder = tmp_path_factory.mktemp("user-cache") / "briefgen"   # made, and tagged, by briefgen
     previous = os.environ.get("BRIEFGEN_CACHE_DIR")
     os.environ["BRIEFGEN_CACHE_DIR"] = str(folder)
     yield folder

@@ -205,25 +205,36 @@ def test_the_cache_command_shows_and_clears_the_cache(tmp_path, cache_dir):
     assert entries > 10
     cleared = run_cli("cache", "--clear", cwd=project)
     assert cleared.stdout.startswith(f"removed {entries} entries")
-    assert cache_dir.is_dir() and list(cache_dir.iterdir()) == []
+    assert cache_dir.is_dir() and [p.name for p in cache_dir.iterdir()] == [cache.TAG]
     assert run_cli("build", "--force", cwd=project).returncode == 0   # and fills it again
-    assert list(cache_dir.iterdir())
+    assert len(list(cache_dir.iterdir())) > 1
 
 
-def test_clearing_the_cache_removes_only_what_briefgen_put_there(tmp_path, monkeypatch):
-    """Even when BRIEFGEN_CACHE_DIR names a folder that holds other files."""
+def test_clearing_a_folder_briefgen_did_not_make_removes_nothing(tmp_path, monkeypatch):
+    """BRIEFGEN_CACHE_DIR may name a folder of the user's, even one holding a folder of a
+    cache kind's name: without briefgen's tag, nothing in it is ever removed."""
     folder = tmp_path / "mine"
-    (folder / "docs").mkdir(parents=True, mode=0o700)
+    (folder / "jinja").mkdir(parents=True, mode=0o700)
     folder.chmod(0o700)
     (folder / "notes.txt").write_text("keep me", encoding="utf-8")
-    (folder / "docs" / "thesis.txt").write_text("keep me too", encoding="utf-8")
+    (folder / "jinja" / "mine.j2").write_text("keep me too", encoding="utf-8")
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(folder))
     fresh_process_state()
     assert build(Project.at(seed_project(tmp_path / "project"))).ok
+    assert cache.clear() == (0, 0)
+    assert (folder / "notes.txt").is_file() and (folder / "jinja" / "mine.j2").is_file()
+    assert "nothing was removed" in run_cli("cache", "--clear", cwd=tmp_path).stdout
+
+
+def test_clearing_briefgens_own_folder_removes_only_its_entries(tmp_path, monkeypatch):
+    folder = tmp_path / "made"
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(folder))
+    fresh_process_state()
+    assert build(Project.at(seed_project(tmp_path / "project"))).ok
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
     count, _ = cache.clear()
     assert count > 10
-    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
-        "docs", "docs/thesis.txt", "notes.txt"]
+    assert sorted(p.name for p in folder.iterdir()) == [cache.TAG, "notes.txt"]
 
 
 def test_a_cache_under_a_folder_others_may_change_is_not_used(tmp_path, monkeypatch):
