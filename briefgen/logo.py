@@ -83,7 +83,7 @@ def _opened(data: bytes, kind: str, path: Path):
     except Image.DecompressionBombError:
         raise _too_large(path, "more than Pillow would ever decode") from None
     except Exception as error:  # noqa: BLE001 - Pillow's errors for a broken header vary
-        raise _unreadable(path, kind, error) from None
+        raise _unreadable(path, kind, error, header=True) from None
     width, height = image.size
     if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
         image.close()
@@ -100,7 +100,7 @@ def _normalised(image, path: Path):
         image.load()
         return _shrunk(_plain_colours(ImageOps.exif_transpose(image)))
     except Exception as error:  # noqa: BLE001 - a damaged image fails in many ways
-        raise _unreadable(path, image.format or "image", error) from None
+        raise _unreadable(path, image.format or "image", error, header=False) from None
 
 
 def _png(image) -> bytes:
@@ -143,7 +143,17 @@ def _too_large(path: Path, size: str) -> LogoProblem:
                        f"{MAX_PIXELS // 1_000_000} megapixels and {MAX_SIDE} pixels a side")
 
 
-def _unreadable(path: Path, kind: str, error: Exception) -> LogoProblem:
-    reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+def _unreadable(path: Path, kind: str, error: Exception, header: bool) -> LogoProblem:
     return LogoProblem(f"found the logo {path.name}, which is not a readable {kind} image "
-                       f"({reason})")
+                       f"({_what_is_wrong(error, header)})")
+
+
+def _what_is_wrong(error: Exception, header: bool) -> str:
+    """What is wrong with a damaged image, in words.  Pillow's own messages are never
+    passed on: some hold the repr of the buffer it read from (``<_io.BytesIO object at
+    0x...>``), which changes from run to run."""
+    if isinstance(error, EOFError) or "truncated" in str(error).lower():
+        return "the file ends before the image does"
+    if isinstance(error, MemoryError):
+        return "decoding it needs more memory than there is"
+    return "its header is missing or damaged" if header else "its pixel data is damaged"

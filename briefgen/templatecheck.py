@@ -7,6 +7,11 @@ loop over ``brief.sections`` binds a ``Section``, a macro's parameters take
 the types of the arguments it is called with), and every ``a.b`` is looked
 up in that type.  A field the model does not have is an error at the
 template's file:line, naming the field and the nearest real one.
+
+A template is read once per scope it is entered with, and a macro once per kind of
+arguments, so a template included forty times from a template included forty times is
+read once; the whole check is bounded by ``templateshape.CheckBudget`` whatever the
+shape.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pydantic import BaseModel
 
 from .errors import Location, Problem, TemplateError
 from .richtext import Rich
+from .templateshape import CheckBudget
 
 SEQUENCE_FILTERS = {"sort", "list", "reverse", "unique", "selectattr", "rejectattr", "batch"}
 TEXT_FILTERS = {"cite", "status", "long_date", "string", "trim", "upper", "lower", "title",
@@ -120,7 +126,10 @@ class Checker:
         self.context = context
         self.problems: list[Problem] = []
         self._seen_macros: set = set()
+        self._entered: set = set()          # (template, scope) of every include walked
         self._trees: dict[str, tuple] = {}
+        self._macros: dict[str, dict] = {}
+        self.budget = CheckBudget()
 
     def check(self, name: str) -> list[Problem]:
         chain = self.chain(name)
@@ -164,6 +173,10 @@ class Checker:
                                         "project's templates/ or the built-in ones")
             return False
 
+    def spend(self, template: str, node: nodes.Node, steps: int = 1) -> None:
+        if not self.budget.spend(steps):
+            raise self.budget.exhausted(template, self.tree(template)[1], node.lineno)
+
     def report(self, template: str, node: nodes.Node, message: str) -> None:
         filename = self.tree(template)[1]
         self.problems.append(Problem(Location(filename, node.lineno), "", message))
@@ -175,6 +188,7 @@ class Checker:
             self.statement(node, scope, template, blocks)
 
     def statement(self, node: nodes.Node, scope: dict, template: str, blocks: dict) -> None:
+        self.spend(template, node)
         if isinstance(node, nodes.Block):
             owner, block = blocks.get(node.name, (template, node))
             # Whether loop variables reach the block is up to the place it is called from.
@@ -191,13 +205,26 @@ class Checker:
                 name, alias = item if isinstance(item, tuple) else (item, item)
                 scope[alias] = ("macro", node.template.value, name)
         elif isinstance(node, nodes.Include) and isinstance(node.template, nodes.Const):
-            if self.exists(node.template.value, template, node):
-                self.walk(self.tree(node.template.value)[0].body, scope, node.template.value,
-                          blocks)
+            self.include(node, scope, template)
         elif isinstance(node, nodes.Macro):
             scope[node.name] = ("macro", template, node.name)
         else:
             self.generic(node, scope, template, blocks)
+
+    def include(self, node: nodes.Include, scope: dict, template: str) -> None:
+        """Check an included template in a copy of the includer's scope, with its own
+        blocks (as Jinja renders it): what it finds depends on that scope's types alone,
+        so it is walked once per distinct scope however often it is included."""
+        name = node.template.value
+        if not self.exists(name, template, node):
+            return
+        self.spend(template, node, len(scope))
+        key = (name, frozenset(scope.items()))
+        if key in self._entered:
+            return
+        self._entered.add(key)
+        with self.budget.follow(template, self.tree(template)[1], node.lineno):
+            self.walk(self.tree(name)[0].body, dict(scope), name, {})
 
     def generic(self, node: nodes.Node, scope: dict, template: str, blocks: dict) -> None:
         for child in node.iter_child_nodes():
@@ -226,6 +253,7 @@ class Checker:
     # ---------------------------------------------------------- expressions
 
     def expr(self, node: nodes.Node, scope: dict, template: str) -> object:
+        self.spend(template, node)
         method = getattr(self, "expr_" + type(node).__name__.lower(), None)
         if method is not None:
             return method(node, scope, template)
@@ -271,7 +299,7 @@ class Checker:
             self.expr(keyword.value, scope, template)
         target = self.macro_target(node.node, scope, template)
         if target is not None:
-            self.macro(target, arguments, template)
+            self.macro(target, arguments, template, node)
         return UNKNOWN
 
     def macro_target(self, callee: nodes.Node, scope: dict, template: str):
@@ -287,17 +315,30 @@ class Checker:
             self.expr(callee, scope, template)
         return None
 
-    def macro(self, target: tuple, arguments: list, caller: str) -> None:
-        """Check a macro's body with its parameters typed by one call's arguments."""
+    def macro(self, target: tuple, arguments: list, caller: str, call: nodes.Call) -> None:
+        """Check a macro's body with its parameters typed by one call's arguments, once
+        per kind of arguments however often it is called."""
         template, name = target
-        key = (template, name, tuple(map(repr, arguments)))
+        key = (template, name, tuple(arguments))
         if key in self._seen_macros:
             return
         self._seen_macros.add(key)
-        macro = next((m for m in self.tree(template)[0].find_all(nodes.Macro) if m.name == name),
-                     None)
+        macro = self.macro_named(template, name)
         if macro is None:
             return
+        with self.budget.follow(caller, self.tree(caller)[1], call.lineno):
+            self.macro_body(macro, arguments, template)
+
+    def macro_named(self, template: str, name: str) -> nodes.Macro | None:
+        """The first macro called ``name`` in ``template`` (indexed once per template)."""
+        if template not in self._macros:
+            found: dict[str, nodes.Macro] = {}
+            for macro in self.tree(template)[0].find_all(nodes.Macro):
+                found.setdefault(macro.name, macro)
+            self._macros[template] = found
+        return self._macros[template].get(name)
+
+    def macro_body(self, macro: nodes.Macro, arguments: list, template: str) -> None:
         scope = dict(self.context)
         for statement in self.tree(template)[0].body:
             if isinstance(statement, (nodes.Import, nodes.FromImport, nodes.Macro)):

@@ -14,9 +14,14 @@ template within reach, each checked without recursion:
   fingerprint and the template check can follow every reference.
 * **The references form no cycle** (a template extending itself, two including each
   other) and no chain longer than ``MAX_CHAIN``.
+
+And the template check, which reads templates as they are used, takes at most
+``MAX_CHECK_STEPS`` steps (``CheckBudget``), whatever their shape.
 """
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 from jinja2 import nodes
 
@@ -26,6 +31,8 @@ MAX_BLOCKS = 16
 MAX_BRACKETS = 30
 MAX_EXPRESSION = 100
 MAX_CHAIN = 20
+# The built-in templates take a few hundred steps to check; a step is about 3 us.
+MAX_CHECK_STEPS = 500_000
 
 PAIRED_TAGS = frozenset(["if", "for", "block", "macro", "call", "filter", "with",
                          "autoescape", "trans"])
@@ -175,3 +182,45 @@ def refuse_cycles(edges: dict[str, list[tuple[str, int]]], files: dict[str, str]
             path.append(target)
             pending.append(iter(edges[target]))
             on_path.add(target)
+
+
+# ------------------------------------------------------------- check budget
+
+class CheckBudget:
+    """The steps the template check may still take, and the includes and macro calls it
+    is following (template name, line), outermost first.
+
+    The check reads each template once per scope it is entered with, which keeps
+    ordinary templates far inside the budget; the budget is what bounds the rest
+    (includes of includes, each entered with scopes of their own, macros calling macros
+    with arguments of many kinds), so the check ends whatever the shape."""
+
+    def __init__(self, steps: int = MAX_CHECK_STEPS):
+        self.steps = self.left = steps
+        self.following: list[tuple[str, str, int | None]] = []   # (name, file, line)
+
+    def spend(self, steps: int) -> bool:
+        """Take ``steps``; whether they were still left."""
+        self.left -= steps
+        return self.left >= 0
+
+    @contextmanager
+    def follow(self, name: str, file: str, line: int | None):
+        """Within: reading what the reference at ``name``'s ``line`` leads to."""
+        self.following.append((name, file, line))
+        try:
+            yield
+        finally:
+            self.following.pop()
+
+    def exhausted(self, name: str, file: str, line: int | None) -> TemplateError:
+        """Located at the outermost reference being followed (the place to change), or
+        where the reading stopped if it followed none."""
+        steps = self.following or [(name, file, line)]
+        names = [f"{n}:{at}" for n, _, at in steps[:8]] + (["..."] if len(steps) > 8 else [])
+        where = f" (reading {' -> '.join(names)})" if self.following else ""
+        return TemplateError.at(steps[0][1], (
+            f"found templates too large or too entangled to check: checking them took more "
+            f"than {self.steps} steps{where}; expected fewer includes of templates that "
+            "include others in turn, or macros called with fewer kinds of argument"),
+            line=steps[0][2])

@@ -5,9 +5,10 @@ maps onto them, and only the styles it lacks are added from the theme.  Its
 body is discarded; its section (page size, margins, headers, footers) is kept.
 
 A reference document is untrusted input.  Before anything opens it, every part is
-read as XML (no DTD, no entities, no network) and it must be a plain, self-contained
-DOCX: not macro-enabled, no zip bomb, no relationship leading out of the package and
-nothing Word would fetch when opening it.  Then, where the theme is validated, a
+checked by what it is, whatever its name (``referenceparts``: each XML part parsed with
+no DTD, no entities and no network) and it must be a plain, self-contained DOCX: not
+macro-enabled, no zip bomb, no relationship leading out of the package and nothing
+Word would fetch when opening it.  Then, where the theme is validated, a
 small brief holding every kind of block is written into it once (``problem``), so
 that whatever else in it breaks the merge is one line at the theme's
 ``reference_docx`` and never a failure while a brief renders.
@@ -26,29 +27,18 @@ from lxml import etree
 
 from ..errors import BriefgenError, DataError
 from ..files import read_bounded
+from .referenceparts import (SAFE_XML, ContentTypes, Refused, check_parts, content_types,
+                             is_relationships_name)
+from .referenceparts import attribute as _attribute
+from .referenceparts import local as _local
 
 MAX_FILE_BYTES = 50_000_000
 MAX_ENTRIES = 1000
 MAX_TOTAL_BYTES = 50_000_000
-MAX_XML_BYTES = 10_000_000        # one XML part: more is no house style
 MAX_RATIO = 200
 MAIN_DOCUMENT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False)
-# Elements through which Word fetches or runs something outside the document.
-FETCHING = {"attachedTemplate": "an attached template", "subDoc": "a subdocument",
-            "altChunk": "an imported file (altChunk)", "mailMerge": "a mail-merge data source",
-            "saveThroughXslt": "a transform to save through", "frameset": "frames"}
-# Field codes that fetch (or run) something when Word updates them.
-FETCHING_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "DDE",
-                             "DDEAUTO", "IMPORT", "DATABASE", "RD"})
-_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*:|//|\\\\)")
 _NUMBER = re.compile(r"^(0|[1-9][0-9]{0,8})$")     # as python-docx looks ids up: verbatim
-
-
-class Refused(ValueError):
-    """Why a file cannot be a reference document: the end of a sentence naming it."""
 
 
 class UnusableReference(DataError):
@@ -98,10 +88,16 @@ def _check_archive(archive: zipfile.ZipFile) -> None:
         raise Refused("has two parts of the same name")
     if "[Content_Types].xml" not in names:
         raise Refused("is not a DOCX (no [Content_Types].xml)")
-    for entry in entries:
-        if entry.filename.lower().endswith((".xml", ".rels")):
-            _check_part(entry.filename, _parsed(archive, entry))
-    _Structure(archive).check()
+    types = content_types(archive)
+    _refuse_macros(types, names)
+    check_parts(archive, types)
+    _Structure(archive, types).check()
+
+
+def _refuse_macros(types: ContentTypes, names: list[str]) -> None:
+    if any("macroenabled" in t.lower() or "vba" in t.lower() for t in types.all()) or \
+            any(n.lower().endswith(("vbaproject.bin", "vbadata.xml")) for n in names):
+        raise Refused("is macro-enabled; save it as a plain .docx")
 
 
 def _check_sizes(entries: list) -> None:
@@ -117,106 +113,18 @@ def _check_sizes(entries: list) -> None:
                           "(a zip bomb?)")
 
 
-def _parsed(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
-    """One XML part, parsed without DTD, entities or network; refused if it has any."""
-    name = entry.filename
-    if entry.file_size > MAX_XML_BYTES:
-        raise Refused(f"has an XML part ({name}) of {entry.file_size} bytes, more than "
-                      f"{MAX_XML_BYTES}")
-    try:
-        root = etree.fromstring(archive.read(entry), SAFE_XML)
-    except etree.XMLSyntaxError as error:
-        raise Refused(f"has a part that is not well-formed XML ({name}: "
-                      f"{str(error)[:120]})") from None
-    if root.getroottree().docinfo.doctype:
-        raise Refused(f"has a document type declaration in {name} (DTDs and entities are "
-                      "refused)")
-    return root
-
-
-def _check_part(name: str, root) -> None:
-    if name.lower().endswith(".rels"):
-        _check_relationships(name, root)
-    for element in root.iter(etree.Element):
-        local = _local(element.tag)
-        if local in FETCHING:
-            raise Refused(f"names {FETCHING[local]} in {name}, which Word would fetch when "
-                          "opening it; remove it and save the document again")
-        if local == "OLEObject" and _attribute(element, "Type").lower() == "link":
-            raise Refused(f"has a linked object in {name}, which Word would fetch; embed it "
-                          "or remove it")
-    for instruction in _field_instructions(root):
-        words = instruction.split()
-        if words and words[0].upper() in FETCHING_FIELDS:
-            raise Refused(f"has the field {words[0].upper()} in {name}, which fetches or runs "
-                          "something outside the document; remove the field")
-
-
-def _check_relationships(name: str, root) -> None:
-    """Every relationship stays inside the package, however its attributes are spelt."""
-    for element in root.iter(etree.Element):
-        if _local(element.tag) != "Relationship":
-            continue
-        mode = _attribute(element, "TargetMode").strip().lower()
-        target = _attribute(element, "Target")
-        kind = _attribute(element, "Type").rstrip("/").rsplit("/", 1)[-1] or "relationship"
-        if mode not in ("", "internal") or _SCHEME.match(target):
-            raise Refused(f"has external relationships ({name}): {kind} to '{target[:80]}'; "
-                          "remove linked images, templates and hyperlinks from its styles, "
-                          "headers and body")
-
-
-def _local(name: str) -> str:
-    """An element's or attribute's name without its namespace."""
-    return name.rpartition("}")[2]
-
-
-def _attribute(element, local: str) -> str:
-    """An attribute by its local name, in any namespace or none."""
-    return next((value for key, value in element.attrib.items()
-                 if _local(key) == local), "")
-
-
-def _field_instructions(root) -> list[str]:
-    """The instruction of every field in a part: simple fields, and complex ones whose
-    instruction runs from their begin mark to their separate mark across any runs."""
-    found, open_fields = [], []       # per open field: its instruction so far, or None
-    for element in root.iter(etree.Element):
-        local = _local(element.tag)
-        if local == "fldSimple":
-            found.append(_attribute(element, "instr"))
-        elif local == "fldChar":
-            kind = _attribute(element, "fldCharType")
-            if kind == "begin":
-                open_fields.append([])
-            elif open_fields and kind in ("separate", "end"):
-                pieces = open_fields.pop() if kind == "end" else open_fields[-1]
-                if pieces is not None:
-                    found.append("".join(pieces))
-                if kind == "separate":
-                    open_fields[-1] = None       # what follows is the field's result
-        elif local == "instrText":
-            pieces = open_fields[-1] if open_fields and open_fields[-1] is not None else found
-            pieces.append(element.text or "")
-    return found + ["".join(pieces) for pieces in open_fields if pieces is not None]
-
-
 class _Structure:
     """What briefgen relies on in a Word document: a main document part with a body and a
     section, style ids, and list numbering whose ids are numbers that exist."""
 
-    def __init__(self, archive: zipfile.ZipFile):
+    def __init__(self, archive: zipfile.ZipFile, types: ContentTypes):
         self.archive = archive
+        self.types = types
         self.names = set(archive.namelist())
 
     def check(self) -> None:
-        types = self.part("[Content_Types].xml")
-        content_types = [_attribute(e, "ContentType") for e in types.iter(etree.Element)]
-        if any("macroenabled" in t.lower() or "vba" in t.lower() for t in content_types) or \
-                any(n.lower().endswith(("vbaproject.bin", "vbadata.xml")) for n in self.names):
-            raise Refused("is macro-enabled; save it as a plain .docx")
         main = self.target("_rels/.rels", "/officeDocument")
-        kind = _type_of(types, main) if main in self.names else ""
+        kind = self.types.of(main) if main in self.names else ""
         if "wordprocessingml.template" in kind:
             raise Refused("is a Word template (.dotx); save it as a plain .docx")
         if kind != MAIN_DOCUMENT:
@@ -236,7 +144,7 @@ class _Structure:
 
     def targets_exist(self) -> None:
         """Every part a relationship names is in the package (all of them are internal)."""
-        for rels in (n for n in self.names if n.endswith(".rels")):
+        for rels in (n for n in self.names if is_relationships_name(n)):
             source = _source_of(rels)
             for element in self.part(rels).iter(etree.Element):
                 target = _attribute(element, "Target")
@@ -291,15 +199,6 @@ class _Structure:
                 raise Refused(f"has the style {_attribute(style, 'styleId')!r} whose list "
                               f"numbering {_attribute(num_id, 'val')!r} does not exist "
                               f"({name})")
-
-
-def _type_of(types, name: str) -> str:
-    """A part's content type: its own override, else the default for its extension."""
-    by_part = {_attribute(e, "PartName").lower(): _attribute(e, "ContentType")
-               for e in types.iter(etree.Element) if _local(e.tag) == "Override"}
-    by_extension = {_attribute(e, "Extension").lower(): _attribute(e, "ContentType")
-                    for e in types.iter(etree.Element) if _local(e.tag) == "Default"}
-    return by_part.get("/" + name.lower(), by_extension.get(name.rsplit(".", 1)[-1].lower(), ""))
 
 
 def _number(element, attribute: str, part: str) -> str:

@@ -214,6 +214,144 @@ class TestLinksInAReferenceDocument:
         assert not [n for n in archive.namelist() if n.startswith(("customXml/", "docProps/th"))]
 
 
+# ---------------------------------------------- 1b. every part, by what it is
+
+HEADER_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"
+HEADER_OVERRIDE = b'<Override PartName="/word/header1.xml" ContentType="' + HEADER_TYPE + b'"/>'
+RELATIONSHIPS_TYPE = b"application/vnd.openxmlformats-package.relationships+xml"
+INCLUDE_PICTURE = (b'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText '
+                   b'xml:space="preserve"> INCLUDEPICTURE "http://127.0.0.1:9/x.png" '
+                   b'</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>')
+
+
+def typed_by_override(content_type: bytes = HEADER_TYPE):
+    """The header's Override moved to its new name (with ``content_type``)."""
+    return lambda types, name: types.replace(HEADER_OVERRIDE, b'<Override PartName="/' +
+                                             name.encode() + b'" ContentType="' +
+                                             content_type + b'"/>')
+
+
+def typed_by_default(extension: bytes, content_type: bytes = HEADER_TYPE):
+    """No Override for the header: the Default for ``extension`` types it."""
+    return lambda types, name: types.replace(HEADER_OVERRIDE, b"").replace(
+        b"<Default ", b'<Default Extension="' + extension + b'" ContentType="' + content_type +
+        b'"/><Default ', 1)
+
+
+def header_stored_as(name: str, types, header=lambda data: data) -> bytes:
+    """The plain reference with its header part stored as ``name``: its relationship
+    follows it, ``types`` changes [Content_Types].xml, ``header`` its content."""
+    data = plain_reference()
+    target = name.rsplit("/", 1)[-1].encode()
+
+    def change(part: str, content: bytes) -> bytes:
+        if part == "word/_rels/document.xml.rels":
+            return content.replace(b'Target="header1.xml"', b'Target="' + target + b'"')
+        return types(content, name) if part == "[Content_Types].xml" else content
+
+    moved = header(zipfile.ZipFile(io.BytesIO(data)).read("word/header1.xml"))
+    return rezipped(data, change, extra={name: moved}, drop=("word/header1.xml",))
+
+
+def with_include_picture(data: bytes) -> bytes:
+    return data.replace(b"</w:p>", INCLUDE_PICTURE + b"</w:p>", 1)
+
+
+def declaring(declaration: bytes):
+    return lambda data: re.sub(rb"^(<\?xml[^>]*\?>)", rb"\1" + declaration, data)
+
+
+HEADER_STORED = {
+    "bin-with-an-override": ("word/header1.bin", typed_by_override()),
+    "no-extension-with-an-override": ("word/header1", typed_by_override()),
+    "typed-by-the-default-for-its-extension": ("word/header1.hdr", typed_by_default(b"hdr")),
+    "typed-as-binary-but-xml-inside": ("word/header1.bin",
+                                       typed_by_override(b"application/octet-stream")),
+    "typed-by-a-parameterised-xml-type": ("word/header1.dat", typed_by_override(
+        HEADER_TYPE + b"; charset=utf-8")),
+}
+DECLARATIONS = {
+    "system-doctype": b'<!DOCTYPE w:hdr SYSTEM "http://127.0.0.1:9/x.dtd">',
+    "system-entity": b'<!DOCTYPE w:hdr [<!ENTITY e SYSTEM "http://127.0.0.1:9/e">]>',
+}
+
+
+def relationships_part(target: bytes) -> bytes:
+    return settings_rels(b'<Relationship Id="rId1" Type="' + REL.encode() + b'image" '
+                         b'Target="' + target + b'" TargetMode="External"/>')
+
+
+def with_part(name: str, content: bytes, types: bytes = b"") -> bytes:
+    """The plain reference with one more part, and ``types`` added to its content types."""
+    return reference(in_part("[Content_Types].xml", b"</Types>", types + b"</Types>"),
+                     extra={name: content})
+
+
+class TestEveryPartOfAReferenceDocumentIsCheckedByWhatItIs:
+    @pytest.mark.parametrize("case", HEADER_STORED)
+    def test_a_header_under_any_name_is_checked_for_fetching_fields(self, house, case):
+        name, types = HEADER_STORED[case]
+        theme_fails(house, "name: house\nreference_docx: ref.docx\n", 2,
+                    rf"reference_docx: the reference document themes/ref\.docx has the field "
+                    rf"INCLUDEPICTURE in {re.escape(name)}, which fetches",
+                    **{"ref.docx": header_stored_as(name, types, with_include_picture)})
+
+    @pytest.mark.parametrize("declaration", DECLARATIONS)
+    @pytest.mark.parametrize("case", ["bin-with-an-override", "typed-as-binary-but-xml-inside"])
+    def test_a_header_under_any_name_declaring_a_dtd_or_entities_is_refused(
+            self, house, case, declaration):
+        name, types = HEADER_STORED[case]
+        data = header_stored_as(name, types, declaring(DECLARATIONS[declaration]))
+        theme_fails(house, "name: house\nreference_docx: ref.docx\n", 2,
+                    rf"reference_docx: .* has a document type declaration in {re.escape(name)}",
+                    **{"ref.docx": data})
+
+    def test_a_part_typed_as_xml_under_any_name_must_be_well_formed(self, house):
+        data = header_stored_as("word/header1.bin", typed_by_override(),
+                                lambda content: content[:-40])
+        theme_fails(house, "name: house\nreference_docx: ref.docx\n", 2,
+                    r"reference_docx: .* has a part that is not well-formed XML "
+                    r"\(word/header1\.bin: ", **{"ref.docx": data})
+
+    @pytest.mark.parametrize("name, types", [
+        ("word/links.dat", b'<Override PartName="/word/links.dat" ContentType="' +
+         RELATIONSHIPS_TYPE + b'"/>'),
+        ("word/links.dat", b'<Default Extension="dat" ContentType="application/x-data"/>'),
+        ("word/media/_rels/image1.png.rels", b""),
+    ], ids=["typed-as-relationships", "relationships-by-their-root", "rels-in-any-folder"])
+    def test_relationships_under_any_name_are_checked_for_external_targets(
+            self, house, name, types):
+        theme_fails(house, "name: house\nreference_docx: ref.docx\n", 2,
+                    rf"reference_docx: .* has external relationships \({re.escape(name)}\): "
+                    r"image to 'http://127\.0\.0\.1:9/x\.png'",
+                    **{"ref.docx": with_part(name, relationships_part(b"http://127.0.0.1:9/"
+                                                                      b"x.png"), types)})
+
+    def test_a_part_without_a_content_type_is_refused(self, house):
+        data = header_stored_as("word/header1.hdr", lambda types, name: types.replace(
+            HEADER_OVERRIDE, b""))
+        theme_fails(house, "name: house\nreference_docx: ref.docx\n", 2,
+                    r"reference_docx: .* has a part \(word/header1\.hdr\) that "
+                    r"\[Content_Types\]\.xml gives no content type", **{"ref.docx": data})
+
+    def test_a_clean_header_under_another_name_still_reaches_the_docx(self, house):
+        house.write("themes/ref.docx", header_stored_as("word/header1.bin",
+                                                        typed_by_override()))
+        house.write(HOUSE, "name: house\nreference_docx: ref.docx\n")
+        house.build("--format", "docx").assert_clean(0)
+        header = docx.Document(str(house.out / "brief/brief-public.docx")).sections[0].header
+        assert "HOUSE HEADER" in [p.text for p in header.paragraphs]
+
+    def test_binary_parts_typed_as_such_are_not_read_as_xml(self, house):
+        font = b"<" + bytes(range(1, 200))           # an obfuscated font may start like '<'
+        data = with_part("word/fonts/font1.odttf", font, b'<Default Extension="odttf" '
+                         b'ContentType="application/vnd.openxmlformats-officedocument.'
+                         b'obfuscatedFont"/>')
+        house.write("themes/ref.docx", data)
+        house.write(HOUSE, "name: house\nreference_docx: ref.docx\n")
+        house.build("--format", "docx").assert_clean(0)
+
+
 # ------------------------------------------------------------------ 2. the merge
 
 def without_section(name, data):
@@ -375,6 +513,22 @@ DAMAGED = {
 }
 
 
+PNG_UNREADABLE = "which is not a readable PNG image "
+DAMAGED_IN_WORDS = {
+    "empty": (b"", "which by its content is not an image; expected a PNG or JPEG file"),
+    "signature-only": (DAMAGED["signature-only"],
+                       PNG_UNREADABLE + "(its header is missing or damaged)"),
+    "signature-and-four-bytes": (encoded(RGB)[:12],
+                                 PNG_UNREADABLE + "(its header is missing or damaged)"),
+    "damaged-header-checksum": (encoded(RGB)[:20] + b"\xff" + encoded(RGB)[21:],
+                                PNG_UNREADABLE + "(its header is missing or damaged)"),
+    "truncated-in-its-pixels": (DAMAGED["truncated"],
+                                PNG_UNREADABLE + "(the file ends before the image does)"),
+    "jpeg-cut-short": (encoded(RGB, "JPEG")[:-10], "which is not a readable JPEG image (the "
+                                                   "file ends before the image does)"),
+}
+
+
 def embedded_logo(project, audience: str = "public") -> Image.Image:
     document = docx.Document(str(project.out / "brief" / f"brief-{audience}.docx"))
     [shape] = document.inline_shapes
@@ -416,6 +570,19 @@ class TestLogosAreImagesAtTheTrustBoundary:
         theme_fails(house, "name: house\nlogo: logo.png\n", 2,
                     r"logo: found the logo logo\.png, which is not a readable", **{
                         "logo.png": DAMAGED[kind]})
+
+    @pytest.mark.parametrize("kind", DAMAGED_IN_WORDS)
+    def test_a_damaged_logo_is_described_in_words_never_by_an_object_repr(self, house, kind):
+        data, words = DAMAGED_IN_WORDS[kind]
+        house.write("themes/logo.png", data)
+        house.write(HOUSE, "name: house\nlogo: logo.png\n")
+        runs = [house.build("--format", "docx") for _ in range(2)]
+        for result in runs:
+            result.assert_clean(1, rf"^themes/house\.yaml:2:\d+: logo: found the logo "
+                                   rf"logo\.png, {re.escape(words)}$")
+            assert not re.search(r"object at|0x[0-9a-f]{6}", result.stderr), result.stderr
+        assert runs[0].problems == runs[1].problems
+        assert documents(house) == house.previous
 
     def test_a_logo_wider_than_the_page_at_its_height_is_refused(self, house):
         theme_fails(house, "name: house\nlogo: logo.png\nlogo_height_mm: 20\n", 2,
