@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
+import struct
 import sys
 from array import array
 from bisect import bisect_right
@@ -153,13 +155,13 @@ class FontBook:
         content too, as ReportLab shares one parsed font between faces of one name."""
         path = self.path(family, style)
         if family not in self.own:
-            return _parsed(name, str(path), path)
+            return _parsed(name, str(path), path, family, style)
         data = _read_own(path)
         digest = hashlib.sha256(data).hexdigest()
         if digest != self.digest(family, style):
             raise GlyphError.at(str(path), "the font file changed while it was read; build "
                                            "again")
-        font = _parsed(name, io.BytesIO(data), path)
+        font = _parsed(name, io.BytesIO(data), path, family, style)
         font.face.name += b"-" + digest[:DIGEST_CHARS].encode("ascii")
         return font
 
@@ -275,15 +277,32 @@ def _system_file_hash(path: Path) -> str:
     return digest
 
 
-def _parsed(name: str, source, path: Path):
+def _parsed(name: str, source, path: Path, family: str, style: str):
+    """The font file of one style of ``family`` parsed, registered as ``name``; a file
+    that is no usable font is named by the family and style as the theme writes them
+    (``name`` is briefgen's own, with a content hash)."""
     from reportlab.pdfbase.ttfonts import TTFont
 
     try:
         return TTFont(name, source, subfontIndex=0)
     except Exception as error:  # noqa: BLE001 - ReportLab's errors for unreadable fonts vary
-        raise GlyphError.at(str(path), f"the font file for {name} cannot be used: "
-                                       f"{error}; expected a TrueType (.ttf or .ttc) font") \
-            from None
+        raise GlyphError.at(str(path), f"the font file for {family} ({style.replace('_', ' ')}) "
+                                       f"cannot be used: {_font_fault(error)}; expected a "
+                                       "TrueType (.ttf or .ttc) font") from None
+
+
+def _font_fault(error: Exception) -> str:
+    """What is wrong with a font file, in words: ReportLab's own message without the name
+    it read from (a placeholder for a buffer), or what its low-level failures mean."""
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    if isinstance(error, TTFError) and str(error).strip():
+        return re.sub(r'^"[^"]*"\s*', "it ", str(error).splitlines()[0])[:160]
+    if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
+        return f"it has no '{error.args[0][:20]}' table"
+    if isinstance(error, (struct.error, EOFError, IndexError)):
+        return "it ends before its tables do"
+    return "its tables are damaged"
 
 
 def _registered_names() -> list[str]:

@@ -239,6 +239,35 @@ class TestAThemesFontsStayInThatTheme:
                r"10000")
 
 
+BROKEN_FONTS = {
+    "not-a-font": (b"abcd" * 64, r"Not a recognized TrueType font"),
+    "empty": (b"", r"it is not a TTF file"),
+    "cut-short": (MONO.read_bytes()[:2000], r"it ends before its tables do"),
+}
+
+
+class TestABrokenThemeFontIsNamedAsTheThemeWritesIt:
+    @pytest.mark.parametrize("case", BROKEN_FONTS)
+    @pytest.mark.parametrize("style", ["regular", "bold", "bold_italic"])
+    def test_the_message_names_the_family_and_style_never_an_internal_name(
+            self, project, case, style):
+        data, why = BROKEN_FONTS[case]
+        files = {"regular": "good.ttf", style: "broken.ttf"}
+        project.write("themes/house.yaml", 'fonts:\n  families:\n    "Brand": {' +
+                      ", ".join(f"{s}: {f}" for s, f in files.items()) +
+                      "}\n  body: Brand\n  heading: Brand\n")
+        project.write("themes/good.ttf", MONO.read_bytes())
+        project.write("themes/broken.ttf", data)
+        project.write("briefgen.yaml", PUBLIC_HOUSE)
+        project.brief()
+        result = project.build("--audience", "public", "--format", "pdf")
+        words = style.replace("_", " ")
+        result.assert_clean(1, rf"themes/broken\.ttf: the font file for Brand \({words}\) "
+                               rf"cannot be used: .*{why}.*; expected a TrueType")
+        assert "#" not in "".join(result.problems), result.problems
+        assert not pdf_file(project, "public").exists()
+
+
 def _drawn_by_dejavu_serif_only() -> str:
     """A character every face of DejaVu Serif has, but neither DejaVu Sans Mono nor the
     CJK fallback."""

@@ -310,6 +310,113 @@ def test_a_chain_of_templates_deeper_than_twenty_is_refused_at_the_reference(bui
                 body='{% include "t0.md.j2" %}', files=files)
 
 
+# ------------------------------------------- the check is bounded whatever the shape
+
+def includes_of_includes(leaf: str, levels: int = 5, copies: int = 40) -> dict[str, str]:
+    """t0 includes t1 ``copies`` times, t1 includes t2 as often...: copies ** levels
+    includes of the leaf when rendered."""
+    files = {f"templates/t{i}.md.j2": f'{{% include "t{i + 1}.md.j2" %}}\n' * copies
+             for i in range(levels)}
+    files[f"templates/t{levels}.md.j2"] = leaf
+    return files
+
+
+def entered_with_new_scopes(levels: int = 12) -> dict[str, str]:
+    """Each template sets a name of its own to one of four types before each of its
+    includes: the next is entered with 4 ** depth distinct scopes, which no memo saves."""
+    kinds = ("brief", "audience", "changes", "numbers")
+    files = {f"templates/t{i}.md.j2": "".join(f'{{% set v{i} = {kind} %}}'
+                                              f'{{% include "t{i + 1}.md.j2" %}}\n'
+                                              for kind in kinds) for i in range(levels)}
+    files[f"templates/t{levels}.md.j2"] = "{{ brief.title }}\n"
+    return files
+
+
+@pytest.mark.parametrize("leaf, limits, says", [
+    ("x", "limits: {max_markdown_chars: 100000}\n",
+     r"public\.md\.j2 produced more than 100000 characters of Markdown"),
+    ("", "limits: {max_render_seconds: 3}\n",
+     r"rendering the public brief took longer than 3 s \(limits: max_render_seconds\)"),
+], ids=["stopped-by-the-markdown-bound", "stopped-by-the-time-bound"])
+def test_includes_of_includes_are_checked_once_each_and_rendered_within_the_bounds(
+        project, monkeypatch, leaf, limits, says):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")        # no verdict kept from before
+    project.brief()
+    for name, text in {**includes_of_includes(leaf), "briefgen.yaml": limits,
+                       TEMPLATE: '{% include "t0.md.j2" %}\n'}.items():
+        project.write(name, text)
+    started = time.monotonic()
+    result = project.process("build", "-j1", "--audience", "public", "--format", "docx",
+                             timeout=60)      # 40 ** 5 walks would never end
+    result.assert_clean(1, says)
+    assert time.monotonic() - started < 45
+    assert not project.out.joinpath("brief").exists()
+
+
+def test_templates_too_entangled_to_check_are_one_located_message_in_bounded_time(
+        project, monkeypatch):
+    monkeypatch.setenv("BRIEFGEN_CACHE_DIR", "off")
+    project.brief()
+    public_back_matter(project.root, '{% include "t0.md.j2" %}\n')
+    for name, text in entered_with_new_scopes().items():
+        project.write(name, text)
+    started = time.monotonic()
+    result = project.process("build", "-j1", "--audience", "public", timeout=60)
+    result.assert_clean(1, rf"^{TEMPLATE}:3: found templates too large or too entangled to "
+                           r"check: checking them took more than 500000 steps \(reading "
+                           r"public\.md\.j2:3 -> t0\.md\.j2:1 -> t1\.md\.j2:1 -> .*\); expected "
+                           r"fewer includes")
+    assert time.monotonic() - started < 30
+    assert not project.out.joinpath("brief").exists()
+
+
+def test_macros_calling_macros_many_times_are_checked_once_per_kind_of_argument(project):
+    library = "".join(
+        f"{{% macro m{i}(a) %}}" +
+        "".join(f"{{{{ m{i + 1}({kind}) }}}}{{{{ m{i + 1}(a) }}}}" * 10
+                for kind in ("brief", "audience", "a", "changes")) +
+        "{% endmacro %}\n" for i in range(8)) + "{% macro m8(a) %}{{ a.titel }}{% endmacro %}\n"
+    project.write("templates/_m.md.j2", library)
+    project.write(TEMPLATE, '{% import "_m.md.j2" as m %}{{ m.m0(brief) }}\n')
+    env = templating.environment(templating.search_path(project.root / "templates"))
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as raised, time_limit(20, "the test", "the check"):
+        templatecheck.check_templates(env, "public.md.j2", context_types(frozenset()))
+    assert time.monotonic() - started < 5
+    assert sorted(p.message.split(": ", 1)[1][:20] for p in raised.value.problems) == [
+        "the Audience model h", "the Brief model has ", "the Changes model ha"]
+
+
+def test_the_budget_stops_a_check_at_the_outermost_reference_it_was_following(project):
+    for name, text in entered_with_new_scopes(levels=6).items():
+        project.write(name, text)
+    project.write(TEMPLATE, 'intro\n{% include "t0.md.j2" %}\n')
+    env = templating.environment(templating.search_path(project.root / "templates"))
+    checker = templatecheck.Checker(env, context_types(frozenset()))
+    checker.budget = templatecheck.CheckBudget(steps=2000)
+    with pytest.raises(TemplateError) as raised:
+        checker.check("public.md.j2")
+    [problem] = raised.value.problems
+    assert (problem.location.file, problem.location.line) == \
+        (str(project.root / TEMPLATE), 2)
+    assert "more than 2000 steps (reading public.md.j2:2 -> t0.md.j2:" in problem.message
+
+
+def test_a_fault_in_a_template_included_many_times_in_one_scope_is_reported_once(built):
+    result = fails_alone(built, r"^templates/_part\.md\.j2:2: section\.titel: the Section "
+                                r"model has no field 'titel' \(did you mean 'title'\?\)",
+                         body='{% for section in brief.sections %}{% include "_part.md.j2" %}'
+                              '{% include "_part.md.j2" %}{% endfor %}\n' * 3,
+                         files={"templates/_part.md.j2": "part\n{{ section.titel }}\n"})
+    assert len([p for p in result.problems if "titel" in p]) == 1, result.problems
+
+
+def test_an_included_templates_sets_stay_in_it_as_jinja_renders_them(built):
+    fails_alone(built, rf"{AT_BODY}brief\.titel: the Brief model has no field 'titel'",
+                body='{% include "_part.md.j2" %}{{ brief.titel }}',
+                files={"templates/_part.md.j2": "{% set brief = audience %}part\n"})
+
+
 # ---------------------------------------------------- template names are literal
 
 COMPUTED = {
