@@ -24,6 +24,7 @@ from lxml.etree import SubElement
 
 from .. import blocks as b
 from .. import fonts
+from ..errors import RenderError
 from ..theme import fill
 from . import reference
 from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
@@ -50,6 +51,7 @@ ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
 R_ID, XML_SPACE = qn("r:id"), qn("xml:space")
 PROPERTY_CHARS = 255                 # the most Word (and python-docx) keeps of a property
 ZIP_DATES = (dt.date(1980, 1, 1), dt.date(2107, 12, 31))   # what a zip entry can be dated
+CELL_MARGIN = 108    # twips: the left and right cell margins of Word's table styles
 TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
               ("lastRow", "0"), ("firstColumn", "0"), ("lastColumn", "0"), ("noHBand", "0"),
               ("noVBand", "1"))}
@@ -201,8 +203,10 @@ class DocxRenderer(Renderer):
         SubElement(properties, W_TBLSTYLE, {W_VAL: self.style_ids["Brief Table"]})
         SubElement(properties, W_TBLW, {W_W: "0", W_TYPE: "auto"})
         SubElement(properties, W_TBLLAYOUT, {W_TYPE: "fixed"})
+        columns = self.column_widths(node)
+        self.narrow_margins(properties, min(columns), node)
         SubElement(properties, W_TBLLOOK, TABLE_LOOK)
-        widths = [str(width) for width in self.column_widths(node)]
+        widths = [str(width) for width in columns]
         grid = SubElement(tbl, W_TBLGRID)
         for width in widths:
             SubElement(grid, W_GRIDCOL, {W_W: width})
@@ -219,6 +223,24 @@ class DocxRenderer(Renderer):
                 self.inlines(p, content.children)
         self.sect_pr.addprevious(tbl)
         self.paragraph("Table Spacer")   # keeps two tables from merging into one
+
+    def narrow_margins(self, properties, narrowest: int, node: b.Table) -> None:
+        """A table so wide that its narrowest column cannot hold the style's cell margins
+        and one character gets margins that leave that room: a column narrower than its
+        margins is drawn empty by some word processors, and its text is lost to the reader."""
+        room = round(self.theme.table_size * CHAR_WIDTH * 20) + 20      # twips
+        if narrowest >= 2 * CELL_MARGIN + room:
+            return
+        if narrowest < room:
+            fit = int(frame_width(self.theme) * 20 // room)
+            first = b.plain_text(node.header[0].children)[:40]
+            raise RenderError(f"the table whose first column is '{first}' has {node.columns} "
+                              f"columns, more than fit across the page even without cell "
+                              f"margins: at most {fit} do; split it into narrower tables")
+        side = str(max(0, (narrowest - room) // 2))
+        margins = SubElement(properties, qn("w:tblCellMar"))
+        for edge in ("left", "right"):
+            SubElement(margins, qn(f"w:{edge}"), {W_W: side, W_TYPE: "dxa"})
 
     def column_widths(self, node: b.Table) -> list[int]:
         """Column widths in twentieths of a point, as Word stores them."""

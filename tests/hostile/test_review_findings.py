@@ -186,3 +186,33 @@ def test_a_file_of_nothing_but_mistakes_is_reported_in_a_page_quickly(project):
     assert time.monotonic() - started < 30
     result.assert_clean(1, "bad.yaml")
     assert len(result.problems) <= 200
+
+
+@pytest.mark.parametrize("columns", [12, 50, 120])
+def test_every_docx_column_leaves_room_for_text_inside_its_cell_margins(project, columns):
+    """A column narrower than its cell margins is drawn empty by word processors: the
+    reader would lose its text, so every column keeps room for a character."""
+    import zipfile
+
+    from lxml import etree
+
+    names = [f"C{i}" for i in range(columns)]
+    table = {"id": "wide", "caption": "A wide table", "columns": names,
+             "rows": [[f"v{r}-{c}" for c in range(columns)] for r in range(3)]}
+    project.brief(sections=[{"kind": "findings", "title": "Findings", "tables": [table]}])
+    if columns > 100:      # not even one character a column fits: refused, by name
+        project.build("--format", "docx", "--audience", "public").assert_clean(
+            1, r"brief\.yaml: .*'C0' has 120 columns, more than fit .* at most \d+ do")
+        return
+    project.build("--format", "docx", "--audience", "public").assert_clean(0)
+    with zipfile.ZipFile(project.out / "brief" / "brief-public.docx") as archive:
+        root = etree.fromstring(archive.read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    tbl = root.find(f".//{w}tbl")
+    margins = tbl.find(f"{w}tblPr/{w}tblCellMar")
+    side = 108 if margins is None else int(margins.find(f"{w}left").get(f"{w}w"))
+    widths = [int(c.get(f"{w}w")) for c in tbl.iter(f"{w}gridCol")]
+    assert len(widths) == columns
+    assert min(widths) - 2 * side >= 8.5 * 0.62 * 20, (min(widths), side)
+    texts = ["".join(t.text for t in tc.iter(f"{w}t")) for tc in tbl.iter(f"{w}tc")]
+    assert texts[:columns] == names
