@@ -10,12 +10,47 @@ own, and only the section kinds and fields its configuration shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS, Audience
-from .model import Brief, Point, Section
+from .model import SECTION_KINDS, Brief, Point, Section
 
 __all__ = ["Audience", "BUILTIN_AUDIENCES", "select", "source_numbers", "walk_points"]
+
+FIELDS = ("summary", "body", "points", "tables", "sources")
+DEFAULT_LEVELS = ("public", "restricted")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One audience, resolved: its values and, for each, where it came from."""
+
+    name: str
+    label: str
+    template: str
+    theme: str = "sober"
+    level: str = "restricted"
+    sections: tuple = SECTION_KINDS
+    fields: tuple = FIELDS
+    labels: dict = field(default_factory=dict)
+    pages: int | None = None
+    description: str = ""
+    origins: dict = field(default_factory=dict, compare=False)
+
+    def shows(self, what: str) -> bool:
+        return what in self.fields
+
+
+BUILTIN_AUDIENCES: dict[str, Audience] = {
+    audience.name: audience for audience in (
+        Audience("executive", "Executive brief", "executive.md.j2", pages=2,
+                 description="Summary, key findings and a recommendations table; about two "
+                             "pages."),
+        Audience("analytical", "Analytical brief", "analytical.md.j2",
+                 description="Everything the audience may see, with sources."),
+        Audience("public", "Public brief", "public.md.j2", level="public",
+                 description="Only what is marked for the public."),
+    )
+}
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,7 @@ class Project:
         for audience in self.settings.audiences:
             try:
                 pipeline.check_templates(self.settings, audience)
+                pipeline.check_formats(self.settings, audience, known_formats())
                 passed.append(audience.name)
             except BriefgenError as error:
                 problems.extend(p for p in error.problems if p not in problems)
@@ -158,6 +159,7 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     names, fmts = _requested(project, audiences, fmts)
     for name in names:   # a broken theme or template fails the run before anything renders
         pipeline.check_templates(project.settings, project.settings.audience(name))
+        pipeline.check_formats(project.settings, project.settings.audience(name), fmts)
     paths = list(dict.fromkeys(files or project.brief_files()))
     report = BuildReport()
     _output_folder(project.out)

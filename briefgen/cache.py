@@ -106,7 +106,7 @@ def _closed(info: os.stat_result) -> bool:
 
 def key(*parts: str) -> str:
     """A key from the parts an entry depends on (with briefgen's code among them)."""
-    from .fingerprint import code_fingerprint
+    from .hashing import code_fingerprint
 
     hasher = hashlib.sha256()
     for part in (code_fingerprint(), *parts):

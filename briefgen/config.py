@@ -16,12 +16,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from .errors import DataError, Problem
+from .audiences import BUILTIN_AUDIENCES, DEFAULT_LEVELS, FIELDS, Audience
 from .labels import Labels
+from .resources import PROJECT_FILE
 from .limits import DEFAULT_LIMITS, Limits
 from .model import ID_PATTERN, SECTION_KINDS
 from .yamlsource import dotted, excerpt
 
-PROJECT_FILE = "briefgen.yaml"
 TEMPLATE_PART = re.compile(r"^[A-Za-z0-9_][\w.-]*$")
 
 
@@ -41,42 +42,11 @@ def _template_name(value: str) -> str:
         raise ValueError(f"found the template name '{excerpt(value)}', expected a file name "
                          "ending .j2 of letters, digits, '.', '_' and '-'")
     return value
-FIELDS = ("summary", "body", "points", "tables", "sources")
-DEFAULT_LEVELS = ("public", "restricted")
 Name = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
-@dataclass(frozen=True)
-class Audience:
-    """One audience, resolved: its values and, for each, where it came from."""
-
-    name: str
-    label: str
-    template: str
-    theme: str = "sober"
-    level: str = "restricted"
-    sections: tuple = SECTION_KINDS
-    fields: tuple = FIELDS
-    labels: dict = field(default_factory=dict)
-    pages: int | None = None
-    description: str = ""
-    origins: dict = field(default_factory=dict, compare=False)
-
-    def shows(self, what: str) -> bool:
-        return what in self.fields
 
 
-BUILTIN_AUDIENCES: dict[str, Audience] = {
-    audience.name: audience for audience in (
-        Audience("executive", "Executive brief", "executive.md.j2", pages=2,
-                 description="Summary, key findings and a recommendations table; about two "
-                             "pages."),
-        Audience("analytical", "Analytical brief", "analytical.md.j2",
-                 description="Everything the audience may see, with sources."),
-        Audience("public", "Public brief", "public.md.j2", level="public",
-                 description="Only what is marked for the public."),
-    )
-}
 
 
 class _Strict(BaseModel):

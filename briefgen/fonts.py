@@ -26,6 +26,7 @@ import io
 import os
 import re
 import struct
+import stat
 import sys
 from array import array
 from bisect import bisect_right
@@ -34,7 +35,8 @@ from itertools import groupby
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import GlyphError
+from .errors import BriefgenError, GlyphError
+from .hashing import file_hash
 
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 MAX_FONT_BYTES = 64 * 1024 * 1024   # a theme's own font file (the largest CJK fonts: ~20 MB)
@@ -269,7 +271,6 @@ def _read_own(path: Path) -> bytes:
 
 
 def _system_file_hash(path: Path) -> str:
-    from .fingerprint import font_file_hash
 
     digest = font_file_hash(str(path))
     if digest == "missing":
@@ -363,3 +364,36 @@ def script_runs(text: str) -> list[tuple[bool, str]]:
     if text.isascii():
         return [(False, text)]
     return [(east_asian, "".join(chars)) for east_asian, chars in groupby(text, is_east_asian)]
+
+
+def font_file_hash(path: str) -> str:
+    """The hash of a font file, kept in the user's cache under the file's path, size,
+    inode and change times, as git's index does: fonts are large, installed by the
+    system and hashed by every build."""
+    from . import cache
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    entry = cache.key("file-hash", os.path.realpath(path), *map(str, (
+        stat.st_size, stat.st_ino, stat.st_dev, stat.st_mtime_ns, stat.st_ctime_ns)))
+    stored = cache.get("file-hash", entry)
+    if stored is not None:
+        return stored.decode()
+    value = file_hash(path)
+    cache.put("file-hash", entry, value.encode())
+    return value
+
+
+
+def font_path(book: FontBook, family: str, style: str) -> str | None:
+    """The font file of one style of a family, if it is a regular file of a size fonts
+    read (hashing a named pipe would wait for ever); rendering reports one that is not."""
+    try:
+        path = book.path(family, style)
+        info = os.stat(path)
+    except (OSError, BriefgenError):
+        return None
+    usable = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FONT_BYTES
+    return str(path) if usable else None

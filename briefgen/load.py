@@ -10,7 +10,7 @@ from pathlib import Path
 import pydantic
 
 from . import yamlsource
-from .config import BUILTIN_AUDIENCES, DEFAULT_LEVELS
+from .audiences import BUILTIN_AUDIENCES, DEFAULT_LEVELS
 from .limits import DEFAULT_LIMITS, Limits
 from .errors import DataError, Location, Problem
 from .files import read_text

@@ -9,8 +9,10 @@ from pydantic import BaseModel
 
 from . import blocks, cache, fonts, markup, templating
 from .audiences import BUILTIN_AUDIENCES, Audience, select, source_numbers
-from .changes import Changes, compare
-from .config import DEFAULT_LEVELS, Config
+from .changes import compare
+from .context import context, context_types
+from .audiences import DEFAULT_LEVELS
+from .config import Config
 from .errors import GlyphError, Location, MarkupError, Problem, UsageError
 from .limits import DEFAULT_LIMITS, Limits, bounded
 from .load import LoadedBrief
@@ -85,31 +87,8 @@ class Settings:
         return self.state.environment
 
 
-def context(brief: Brief, audience: Audience, theme: Theme,
-            changes: Changes | None = None) -> dict:
-    """What a template sees: the brief as this audience may see it, and helpers."""
-    numbers = source_numbers(brief)
-    tables = [t for section in brief.sections for t in section.tables]
-    return {
-        "brief": brief,
-        "audience": audience,
-        "labels": theme.labels,
-        "numbers": numbers,
-        "sources": sorted(((numbers[s.id], s) for s in brief.sources), key=lambda p: p[0]),
-        "table_numbers": {t.id: n for n, t in enumerate(tables, start=1)},
-        "cite": True,
-        "changes": changes,
-    }
 
 
-def context_types(labels: frozenset) -> dict:
-    """The type of each name ``context`` gives templates, for the template check."""
-    from .templatecheck import UNKNOWN, Mapping, Pair, Record, Seq
-
-    return {"brief": Record(Brief), "audience": Record(Audience),
-            "labels": Mapping(UNKNOWN, labels), "numbers": Mapping(UNKNOWN),
-            "sources": Seq(Pair((UNKNOWN, Record(Source)))), "table_numbers": Mapping(UNKNOWN),
-            "cite": UNKNOWN, "changes": Record(Changes)}
 
 
 def check_templates(settings: Settings, audience: Audience) -> None:
@@ -133,6 +112,16 @@ def check_templates(settings: Settings, audience: Audience) -> None:
     settings.state.checked.add((audience.template, labels))
 
 
+def check_formats(settings: Settings, audience: Audience, fmts) -> None:
+    """Each format's own check of the audience's theme (a reference document the DOCX
+    cannot hold a brief in, say), once per build, before anything renders."""
+    theme = settings.theme_for(audience)
+    for fmt in fmts:
+        if (fmt, id(theme)) not in settings.state.checked:
+            renderer_for(fmt).check_theme(theme)
+            settings.state.checked.add((fmt, id(theme)))
+
+
 def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings | None = None,
                  previous: LoadedBrief | None = None) -> str:
     """The Markdown a template makes of the brief for one audience (``previous``: the
@@ -152,7 +141,7 @@ def markdown_for(loaded: LoadedBrief, audience_name: str, settings: Settings | N
     with memory_limit(settings.limits.max_render_memory, str(loaded.path),
                       f"the {audience_name} brief's template"):
         return templating.render(settings.environment(), audience.template,
-                                 context(brief, audience, theme, changes),
+                                 context(brief, audience, theme.labels, changes),
                                  max_chars=settings.limits.max_markdown_chars)
 
 

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 from .errors import UsageError
+from .resources import STARTER
 
-STARTER = Path(__file__).parent / "starter"
 
 
 def create(directory: Path) -> list[Path]:

@@ -21,13 +21,12 @@ from markupsafe import Markup
 from .errors import Location, Problem, TemplateError
 from .files import read_bounded
 from .limits import DEFAULT_LIMITS, OutOfMemory, release
+from .hashing import digest
+from .resources import BUILTIN_TEMPLATES
 from .richtext import escape_markdown
 from .sandbox import BriefSandbox, refuse_over
 from .templateshape import references, refuse_cycles
 
-BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
-if not BUILTIN_TEMPLATES.is_dir():  # a source checkout: the project's own templates/
-    BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def _finalize(value: object) -> Markup:
@@ -299,3 +298,9 @@ def _describe(error: BaseException) -> str:
     label = kind.get(type(error).__name__, type(error).__name__)
     hint = "; a macro may call itself without end" if isinstance(error, RecursionError) else ""
     return f"{label}: {error}{hint}"
+
+
+def templates_fingerprint(env, name: str) -> str:
+    """The sources of a template and of every template it reaches."""
+    return digest(*(f"{n}:{'missing' if source is None else digest(filename or n, source)}"
+                     for n, filename, source in sorted(closure(env, name))))

@@ -17,13 +17,13 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidat
 from pydantic_core import PydanticCustomError
 
 from . import fonts
-from .config import PROJECT_FILE
-from .errors import DataError
+from .errors import DataError, Location
 from .labels import (DEFAULT_LABELS, LABEL_PLACEHOLDERS, LABELS, Labels,  # noqa: F401
                      fill, one_line, placeholder_problem)   # labels are a theme's, re-exported
 from .logo import Logo, LogoProblem
+from .hashing import digest, file_hash
+from .resources import BUILTIN_THEMES, PROJECT_FILE
 
-BUILTIN_THEMES = Path(__file__).parent / "themes"
 PLACEHOLDERS = frozenset({"title", "subtitle", "marking", "organisation", "audience", "edition"})
 
 
@@ -59,6 +59,7 @@ class Theme:
     footer_left: str = "{organisation}"
     footer_centre: str = "{marking}"
     reference_docx: Path | None = None
+    reference_at: Location | None = None   # where the theme file names it, for messages
     labels: dict = field(default_factory=lambda: dict(DEFAULT_LABELS))
     # The families the theme file declares: (family, ((style, resolved path), ...)).
     font_families: tuple = ()
@@ -229,7 +230,7 @@ class ThemeFile(_Strict):
                 raise ValueError(why)
         return name
 
-    def to_theme(self, path: Path) -> Theme:
+    def to_theme(self, path: Path, reference_at: Location | None = None) -> Theme:
         folder = path.parent
         margins = self.page.margins_mm
         return Theme(
@@ -251,6 +252,7 @@ class ThemeFile(_Strict):
             header_left=self.furniture.header_left, header_centre=self.furniture.header_centre,
             footer_left=self.furniture.footer_left, footer_centre=self.furniture.footer_centre,
             reference_docx=folder / self.reference_docx if self.reference_docx else None,
+            reference_at=reference_at if self.reference_docx else None,
             labels={**DEFAULT_LABELS, **self.labels}, font_families=self._font_families(folder))
 
     def _font_families(self, folder: Path) -> tuple:
@@ -307,7 +309,7 @@ def theme_paths(project_themes: Path | None) -> dict[str, Path]:
 def load_theme(name: str, project_themes: Path | None = None, *, where=None,
                limits=None, root: Path | None = None) -> Theme:
     """A theme by name (project, then built-in) or by path; ``where`` names the reference."""
-    from .load import validate_file
+    from .load import read_yaml, validate
 
     if name.endswith((".yaml", ".yml")):     # a path, relative to the project
         base = root if root is not None else (project_themes.parent if project_themes else None)
@@ -324,5 +326,17 @@ def load_theme(name: str, project_themes: Path | None = None, *, where=None,
     context = {"folder": path.parent, "root": root}
     inside = root if root is not None and \
         Path(os.path.abspath(path)).is_relative_to(os.path.abspath(root)) else None
-    return validate_file(path, ThemeFile, context, limits or DEFAULT_LIMITS,
-                         root=inside).to_theme(path)
+    located = read_yaml(path, limits or DEFAULT_LIMITS, inside)
+    return validate(located, ThemeFile, context).to_theme(
+        path, located.locate(("reference_docx",)))
+
+
+def theme_fingerprint(theme: Theme) -> str:
+    """The theme file, its logo and reference document, and the font files it sets text
+    in, from its own font book (so a family the theme declares counts by its own file)."""
+    files = [theme.source, theme.logo, theme.reference_docx]
+    book = theme.families
+    font_files = [fonts.font_path(book, family, style)
+                  for family in (*book.roles, *fonts.FALLBACKS) for style in fonts.STYLES]
+    return digest(*(file_hash(str(f)) if f else "-" for f in files),
+                   *(fonts.font_file_hash(f) if f else "-" for f in font_files))

@@ -80,6 +80,12 @@ class Renderer:
     def prepare(cls, theme: Theme) -> None:
         """Do ahead what every document in ``theme`` needs (fonts, styles); optional."""
 
+    @classmethod
+    def check_theme(cls, theme: Theme) -> None:
+        """Refuse, as a located ``BriefgenError``, a theme this format cannot draw with
+        (a reference document it cannot use, say); called once per build and theme,
+        before anything renders, and by ``validate``.  Optional."""
+
     def dispatch(self, node, *args):
         method = getattr(self, method_name(type(node)), None)
         if method is None:

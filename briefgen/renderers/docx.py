@@ -26,7 +26,7 @@ from .. import blocks as b
 from .. import fonts
 from ..errors import RenderError
 from ..theme import fill
-from . import reference
+from . import docxreference
 from . import CHAR_WIDTH, Renderer, column_shares, furniture, register, title_details
 from .docxstyle import CJK_FAMILY, new_document, status_style_name
 from .page import PAGE_SIZES, frame_width
@@ -66,6 +66,12 @@ class DocxRenderer(Renderer):
     def prepare(cls, theme) -> None:
         new_document(theme, {})   # the styled template, once per theme
 
+    @classmethod
+    def check_theme(cls, theme) -> None:
+        """A reference document must hold a brief of every kind of block."""
+        if theme.reference_docx is not None:
+            docxreference.check_usable(cls, theme)
+
     def render(self, document: b.Document) -> bytes:
         self.doc, self.style_ids = new_document(self.theme, document.status_colours)
         self.statuses = set(document.status_colours)
@@ -97,7 +103,7 @@ class DocxRenderer(Renderer):
         """Page size, margins, header and footer, unless a reference document brings its own."""
         section = self.doc.sections[0]
         if self.theme.reference_docx is not None:
-            if not reference.has_own_furniture(self.doc):
+            if not docxreference.has_own_furniture(self.doc):
                 self.furniture(section, meta)
             return
         width, height = PAGE_SIZES[self.theme.page_size]

@@ -25,7 +25,7 @@ from docx.styles import BabelFish
 
 from .. import cache, fonts
 from ..theme import Theme
-from . import reference
+from . import docxreference
 
 PARAGRAPH, CHARACTER, TABLE = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
 CJK_FAMILY = fonts.CJK_FAMILY
@@ -71,7 +71,7 @@ def _styled_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
 
 
 def _file_hash(path) -> str:
-    from ..fingerprint import file_hash
+    from ..hashing import file_hash
 
     return file_hash(str(path)) if path is not None else "-"
 
@@ -84,7 +84,7 @@ def _build_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
     buffer = io.BytesIO()
     document.save(buffer)
     if theme.reference_docx is not None:
-        return reference.merged_template(theme.reference_docx, buffer.getvalue(), USED_STYLES)
+        return docxreference.merged_template(theme.reference_docx, buffer.getvalue(), USED_STYLES)
     return buffer.getvalue(), {style.name: style.style_id for style in document.styles}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from briefgen.config import BUILTIN_AUDIENCES
+from briefgen.audiences import BUILTIN_AUDIENCES
 from briefgen.model import BUILTIN_AUDIENCE_NAMES
 
 
