@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml scripts/install-fonts
 	./scripts/install-fonts
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,dask]'
 	touch $@
 
 bench: setup                      ## measure speed (not part of the tests)

@@ -39,12 +39,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_render import compiled, summary, timed, traced_peak  # on sys.path as a script
+
 import briefgen
-from briefgen import pipeline
-from briefgen.build import Project
-from briefgen.load import read_yaml
-from briefgen.yamlsource import AmbiguousScalar
-from bench_render import compiled, summary, timed, traced_peak   # on sys.path as a script
+from briefgen.build import stages as pipeline
+from briefgen.project import Project
+from briefgen.data.load import read_yaml
+from briefgen.data.yamlsource import AmbiguousScalar
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -589,7 +590,7 @@ def machine() -> dict:
 def main() -> None:
     compiled()
     tools = find_tools()
-    settings = Project.at(ROOT).settings
+    settings = Project.at(ROOT)
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as tmp:
         work = Path(tmp)
         try:

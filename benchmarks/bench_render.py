@@ -30,8 +30,9 @@ import tracemalloc
 from pathlib import Path
 
 import briefgen
-from briefgen import markup, pipeline
-from briefgen.build import Project
+from briefgen.build import stages as pipeline
+from briefgen.project import Project
+from briefgen.compose import markup
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
@@ -42,7 +43,7 @@ FORMATS = ("docx", "pdf")
 RUNS = 20
 PROCESS_RUNS = 5
 TARGETS_MS = {"docx": 12.0, "pdf": 12.0, "build": 800.0}
-IMPORTS = ("briefgen", "briefgen.load", "briefgen.pipeline")
+IMPORTS = ("briefgen", "briefgen.data.load", "briefgen.build.stages")
 IMPORT_PROBE = (f"import time\nstarted = time.perf_counter()\nimport {', '.join(IMPORTS)}\n"
                 f"for fmt in {FORMATS!r}:\n    briefgen.pipeline.renderer_for(fmt)\n"
                 "print(time.perf_counter() - started)")
@@ -144,7 +145,7 @@ def bench_document(loaded, audience: str, fmt: str, settings, first: float) -> d
 
 
 def bench_renders() -> dict:
-    settings = Project.at(ROOT).settings
+    settings = Project.at(ROOT)
     loaded = briefgen.load_brief(SEED)
     first = warm_up(loaded, settings)
     documents = {audience: {fmt: bench_document(loaded, audience, fmt, settings,

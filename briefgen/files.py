@@ -87,7 +87,11 @@ def _kind(mode: int) -> str:
 def read_text(path: Path | str, limit: int, *, root: Path | None = None,
               error: type[BriefgenError] = DataError) -> str:
     """``read_bounded`` decoded as UTF-8, or ``error`` at the first byte that is not."""
-    data = read_bounded(path, limit, root=root, error=error)
+    return decoded(read_bounded(path, limit, root=root, error=error), path, error)
+
+
+def decoded(data: bytes, path: Path | str, error: type[BriefgenError] = DataError) -> str:
+    """The bytes read from ``path`` as UTF-8 text, or ``error`` at the first that is not."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as failure:

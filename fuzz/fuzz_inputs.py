@@ -19,8 +19,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from briefgen.errors import BriefgenError
-from briefgen.load import load_brief
-from briefgen.markup import parse
+from briefgen.data.load import load_brief
+from briefgen.compose.markup import parse
 
 YAML_PIECES = ["title: ", "sections:\n", "  - kind: findings\n", "    title: x\n", "- ", ": ",
                "&a ", "*a ", "!!python/object ", "{", "}", "[", "]", "'", '"', "\t", "\n",

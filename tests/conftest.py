@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 import briefgen
-from briefgen.build import Project, build
+from briefgen.build.builder import build
+from briefgen.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"

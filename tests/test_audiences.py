@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from briefgen.audiences import BUILTIN_AUDIENCES, select, walk_points
-from briefgen.load import load_brief
+from briefgen.data.audiences import BUILTIN_AUDIENCES, select, walk_points
+from briefgen.data.load import load_brief
 
 from .conftest import SEED
 

@@ -31,10 +31,11 @@ import pytest
 import yaml
 
 import briefgen
-from briefgen.build import Project, build
-from briefgen import fonts
+from briefgen.build.builder import build
+from briefgen.project import Project
 from briefgen.errors import DataError, GlyphError, RenderError
 from briefgen.limits import time_limit
+from briefgen.project import fonts
 from tests.conftest import minimal_brief, render_bytes, write_files
 from tests.test_themes_and_templates import png_bytes
 

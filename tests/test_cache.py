@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import cache, fonts
-from briefgen.build import Project, build
+from briefgen import cache
+from briefgen.build.builder import build
+from briefgen.project import Project
+from briefgen.project import fonts
 
 from .conftest import ROOT, public_back_matter, run_cli
 
@@ -19,7 +21,7 @@ def fresh_process_state() -> None:
     """Forget what this process computed, as a new process would."""
     fonts._COVERAGE.clear()
     fonts._FAMILY_COVERAGE.clear()
-    from briefgen.renderers import docxstyle
+    from briefgen.renderers.docx import styles as docxstyle
 
     docxstyle._styled_template.cache_clear()
     docxstyle._pristine.cache_clear()

@@ -103,8 +103,9 @@ def test_schema_prints_a_json_schema_of_the_format(project):
 
 
 def test_the_committed_schema_file_is_current():
-    from briefgen.model import json_schema
     import json
+
+    from briefgen.data.model import json_schema
 
     committed = json.loads((ROOT / "briefgen.schema.json").read_text(encoding="utf-8"))
     assert committed == json_schema(), "run: briefgen schema > briefgen.schema.json"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from briefgen.compose.markup import parse
+from briefgen.data.load import load_brief
 from briefgen.errors import BriefgenError, DataError, MarkupError
-from briefgen.load import load_brief
-from briefgen.markup import parse
 from fuzz.fuzz_inputs import fuzz_loader, fuzz_markup
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pypdf
 from filelock import FileLock
 
-from briefgen.build import Project, build
+from briefgen.build.builder import build
+
+from briefgen.project import Project
 from tests.conftest import ROOT
 
 SEED = "russia-china-taiwan"
@@ -253,8 +255,9 @@ def test_a_past_review_date_warns_that_the_item_is_stale_even_when_nothing_is_re
 
 
 def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
-    from briefgen.schedule import next_run
     import datetime as dt
+
+    from briefgen.build.schedule import next_run
 
     assert next_run("0 6 * * 1-5", dt.datetime(2026, 11, 27, 7, 0)) == dt.datetime(2026, 11, 30, 6)
     root = make_project(tmp_path)
@@ -266,7 +269,7 @@ def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
 
 
 def test_watch_rebuilds_after_a_save_and_survives_a_data_error(tmp_path):
-    from briefgen.schedule import watch
+    from briefgen.build.schedule import watch
 
     root = make_project(tmp_path)
     project, runs, stop = Project.at(root), [], threading.Event()
@@ -297,16 +300,13 @@ def _until(condition, seconds: float = 20) -> None:
 
 def test_helpers_render_with_the_settings_the_caller_gave_not_those_on_disk(tmp_path):
     """A library caller's theme override reaches the helper process's PDF too."""
-    import dataclasses
-
-    from briefgen.theme import load_theme
+    from briefgen.project.theme import load_theme
 
     outs = {}
     for jobs in (1, 2):
         root = make_project(tmp_path / f"jobs-{jobs}")
         project = Project.at(root)
-        themed = dataclasses.replace(project, settings=dataclasses.replace(
-            project.settings, theme=load_theme("think-tank")))
+        themed = project.with_theme(load_theme("think-tank"))
         assert build(themed, jobs=jobs).ok
         outs[jobs] = documents(root / "out")
     assert outs[1] == outs[2]
@@ -330,8 +330,8 @@ def test_a_helper_dies_with_the_build_that_started_it(tmp_path):
     script.write_text(
         "import os, sys, time\n"
         "from concurrent.futures import ProcessPoolExecutor\n"
-        "from briefgen.task import start_worker\n"
-        "pool = ProcessPoolExecutor(1, initializer=start_worker, initargs=(None, os.getpid()))\n"
+        "from briefgen.build.executors import start_worker\n"
+        "pool = ProcessPoolExecutor(1, initializer=start_worker, initargs=(os.getpid(),))\n"
         "print(pool.submit(os.getpid).result(), flush=True)\n"
         "pool.submit(time.sleep, 60)\n"
         "time.sleep(60)\n", encoding="utf-8")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen import blocks as b
+from briefgen.compose import blocks as b
+from briefgen.compose.markup import parse
 from briefgen.errors import MarkupError
-from briefgen.markup import parse
 from briefgen.renderers import formats, method_name, renderer_for
 
 

@@ -12,14 +12,21 @@ import pytest
 import yaml
 from reportlab.lib.units import mm
 
-from briefgen.blocks import Caption
+from briefgen.build.stages import document_for, render_document
+from briefgen.compose.blocks import Caption
+from briefgen.data.load import load_brief
 from briefgen.errors import GlyphError, RenderError
-from briefgen.load import load_brief
-from briefgen.pipeline import document_for, render_document
-from briefgen.theme import DEFAULT_THEME
+from briefgen.project.theme import DEFAULT_THEME
 from tests.conftest import AUDIENCES, minimal_brief, render_bytes
-from tests.test_docx_output import (CHINESE, CYRILLIC, SEED_ID, TRICKY, brief_with,
-                                    expected_grid, expected_headings)
+from tests.test_docx_output import (
+    CHINESE,
+    CYRILLIC,
+    SEED_ID,
+    TRICKY,
+    brief_with,
+    expected_grid,
+    expected_headings,
+)
 
 STANDARD_14 = {"Courier", "Helvetica", "Times", "Symbol", "ZapfDingbats"}
 THEME = DEFAULT_THEME

@@ -13,7 +13,7 @@ import pypdf
 import pytest
 import yaml
 
-from briefgen.config import load_config
+from briefgen.project import Project
 
 from .conftest import AUDIENCES, ROOT, minimal_brief, problem_lines
 from .conftest import run_cli as run
@@ -114,7 +114,7 @@ def pdf_outline(path: Path) -> list[str]:
 # ------------------------------------------------------------------ no project file
 
 def test_without_a_project_file_the_defaults_apply(tmp_path):
-    config = load_config(tmp_path)
+    config = Project.at(tmp_path)
     assert config.file is None
     assert (config.data, config.templates, config.out) == (
         tmp_path / "data", tmp_path / "templates", tmp_path / "out")

@@ -53,8 +53,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import briefgen
+from briefgen.data.model import SECTION_KINDS
 from briefgen.errors import DataError, GlyphError
-from briefgen.model import SECTION_KINDS
 from tests.conftest import AUDIENCES, minimal_brief
 
 SETTINGS = {"deadline": None, "database": None,

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from briefgen import blocks as b
-from briefgen import richtext, templating
+from briefgen.compose import blocks as b
+from briefgen.compose import templating
+from briefgen.compose.markup import parse
+from briefgen.data import richtext
 from briefgen.errors import TemplateError
-from briefgen.markup import parse
 
 from .conftest import minimal_brief, problem_lines, public_back_matter, run_cli, write_files
 

@@ -16,10 +16,11 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, RGBColor
 from PIL import Image
 
+from briefgen.build.stages import render
+from briefgen.project import Project
+from briefgen.data.load import load_brief
 from briefgen.errors import DataError
-from briefgen.load import load_brief
-from briefgen.pipeline import Settings, render
-from briefgen.theme import BUILTIN_THEMES, load_theme
+from briefgen.project.theme import BUILTIN_THEMES, load_theme
 
 from .conftest import minimal_brief, problem_lines, write_files
 from .conftest import run_cli as run
@@ -104,7 +105,7 @@ def by_theme(tmp_path_factory) -> dict:
     loaded = load_brief(path)
     found = {}
     for name in ("sober", "think-tank"):
-        settings = Settings(theme=load_theme(name))
+        settings = Project.builtin().with_theme(load_theme(name))
         document = docx.Document(io.BytesIO(render(loaded, "public", "docx", settings)))
         with pdfplumber.open(io.BytesIO(render(loaded, "public", "pdf", settings))) as pdf:
             words = [w for page in pdf.pages for w in page.extract_words(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from briefgen.data.load import load_brief
 from briefgen.errors import DataError
-from briefgen.load import load_brief
 
 from .conftest import SEED, minimal_brief
 

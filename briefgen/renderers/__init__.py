@@ -11,13 +11,13 @@ from __future__ import annotations
 import importlib
 import re
 
-from ..blocks import Document, Table, plain_text
+from ..compose.blocks import Document, Table, plain_text
 from ..errors import RenderError, UsageError
-from ..theme import Theme, fill
+from ..project.theme import Theme
 
 RENDERERS: dict[str, type["Renderer"]] = {}
 # The built-in formats, imported on first use: a DOCX build never loads ReportLab.
-BUILTIN = {"docx": "briefgen.renderers.docx", "pdf": "briefgen.renderers.pdf"}
+BUILTIN = {"docx": "briefgen.renderers.docx.renderer", "pdf": "briefgen.renderers.pdf.renderer"}
 EMBEDS_FONTS = frozenset({"pdf"})    # of the built-in formats (a test checks their classes)
 
 
@@ -119,24 +119,3 @@ def column_shares(table: Table, width: float, size: float) -> list[float]:
 
 def _longest_word(texts: list[str]) -> int:
     return max((len(word) for text in texts for word in text.split()), default=1)
-
-
-def furniture(meta, theme: Theme) -> dict[str, str]:
-    """The theme's header and footer texts with the brief's values put in (by ``fill``:
-    a theme's text is never a format string)."""
-    values = {"title": meta.title, "subtitle": meta.subtitle, "marking": meta.marking,
-              "organisation": meta.organisation, "audience": meta.audience_label,
-              "edition": meta.edition.isoformat() if meta.edition else ""}
-    return {slot: fill(getattr(theme, slot), **values)
-            for slot in ("header_left", "header_centre", "footer_left", "footer_centre")}
-
-
-def title_details(meta, theme: Theme) -> str:
-    """The line under a brief's title: audience, edition date and authors."""
-    from ..templating import long_date
-
-    details = [meta.audience_label]
-    if meta.edition:
-        details.append(fill(theme.labels["edition"], date=long_date(meta.edition)))
-    details.append(", ".join(meta.authors))
-    return "  ·  ".join(detail for detail in details if detail)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..theme import Theme
+from ..project.theme import Theme
 
 MM = 72 / 25.4
 PAGE_SIZES = {"A4": (595.2755905511812, 841.8897637795277), "Letter": (612.0, 792.0)}

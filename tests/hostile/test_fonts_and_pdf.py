@@ -17,10 +17,11 @@ import pdfplumber
 import pypdf
 import pytest
 
-from briefgen import fonts
-from briefgen.load import load_brief
-from briefgen.pipeline import Settings, document_for, render_document
-from briefgen.theme import load_theme
+from briefgen.build.stages import document_for, render_document
+from briefgen.project import Project
+from briefgen.data.load import load_brief
+from briefgen.project import fonts
+from briefgen.project.theme import load_theme
 
 from .conftest import minimal_brief
 
@@ -390,7 +391,8 @@ class TestPageLabels:
             self, project, label):
         path = project.brief()
         theme = load_theme("sober").with_labels({"page": label})
-        document = document_for(load_brief(path), "analytical", Settings())
+        document = document_for(load_brief(path), "analytical",
+                                Project.builtin().with_theme(theme))
         started = time.monotonic()
         data = render_document(document, "pdf", theme)
         assert time.monotonic() - started < 10 and len(data) < 1_000_000
@@ -431,7 +433,7 @@ class TestEditionDatesThePdfHolds:
 
         clock = time.gmtime
         path = project.brief(edition=day)
-        document = document_for(load_brief(path), "analytical", Settings())
+        document = document_for(load_brief(path), "analytical", Project.builtin())
         monkeypatch.setattr(time, "gmtime", refused)
         monkeypatch.setattr(time, "localtime", refused)
         data = render_document(document, "pdf", load_theme("sober"))

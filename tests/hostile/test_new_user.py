@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from briefgen.audiences import BUILTIN_AUDIENCES
-from briefgen.model import BUILTIN_AUDIENCE_NAMES
+from briefgen.data.audiences import BUILTIN_AUDIENCES
+from briefgen.data.model import BUILTIN_AUDIENCE_NAMES
 
 
 def test_every_command_summary_in_help_is_a_whole_sentence(project):
@@ -52,7 +52,7 @@ def test_templates_never_calls_a_projects_own_template_built_in(project):
 
 
 def test_config_lists_every_label_key_a_template_can_use(project):
-    from briefgen.labels import DEFAULT_LABELS, LABELS
+    from briefgen.compose.labels import DEFAULT_LABELS, LABELS
 
     assert set(LABELS) == set(DEFAULT_LABELS)
     output = project.run("config").stdout

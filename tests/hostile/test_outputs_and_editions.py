@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.build import Project as BriefProject, build
+from briefgen.project import Project as BriefProject
+from briefgen.build.builder import build
 from briefgen.errors import BriefgenError
 from tests.conftest import ROOT
 from tests.hostile.conftest import snapshot
@@ -410,7 +411,8 @@ def test_validate_reads_the_project_file_as_build_does(project):
 def test_one_project_object_built_twice_reads_changed_templates_and_themes_again(project):
     """Nothing a build read is remembered by a module: a template and a theme changed
     between two builds of the same project object, in one process, are read again."""
-    from briefgen.build import Project as BriefProject, build
+    from briefgen.project import Project as BriefProject
+    from briefgen.build.builder import build
 
     project.brief()
     project.write("briefgen.yaml", "theme: house\n")

@@ -14,7 +14,12 @@ import time
 import pytest
 
 from tests.conftest import ROOT
-from tests.hostile.test_outputs_and_editions import MANIFEST, SEED_ID, bump_edition, manifest_of
+from tests.hostile.test_outputs_and_editions import (
+    MANIFEST,
+    SEED_ID,
+    bump_edition,
+    manifest_of,
+)
 
 
 def test_a_manifest_briefgen_wrote_is_read_back_whatever_the_briefs_hold(project):

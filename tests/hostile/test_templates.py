@@ -18,10 +18,10 @@ import time
 
 import pytest
 
-from briefgen import templatecheck, templating
+from briefgen.compose.context import context_types
+from briefgen.compose import templatecheck, templating
 from briefgen.errors import RenderError, TemplateError
 from briefgen.limits import Limits, _data_in_use, bounded, memory_limit, time_limit
-from briefgen.pipeline import context_types
 from tests.conftest import public_back_matter
 
 TEMPLATE = "templates/public.md.j2"

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 from PIL import Image, ImageCms
 
-from briefgen.theme import DEFAULT_LABELS, LABELS
+from briefgen.compose.labels import DEFAULT_LABELS, LABELS
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -19,10 +19,11 @@ import pypdf
 import pytest
 import yaml
 
-from briefgen import markup, yamlsource
+from briefgen.compose import markup
+from briefgen.data import yamlsource
+from briefgen.data.load import read_yaml, validate_file
+from briefgen.data.model import Brief
 from briefgen.errors import DataError, MarkupError
-from briefgen.load import read_yaml, validate_file
-from briefgen.model import Brief
 from tests.conftest import minimal_brief, public_back_matter
 
 SEED_ID = "russia-china-taiwan"

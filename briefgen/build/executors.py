@@ -1,0 +1,85 @@
+"""Where a build's work runs: any ``concurrent.futures.Executor``.
+
+An executor is a plug-in: a function registered under the entry-point group
+``briefgen.executors``, named by the scheme of the ``--executor`` URL it serves, that
+takes that URL and the number of jobs and returns the executor.  briefgen registers
+``process`` (its own pool of worker processes, the default with ``--jobs`` above 1) and
+``dask`` (``dask://HOST:PORT``, an existing Dask distributed cluster; the ``dask``
+extra).  Without ``--jobs`` or ``--executor`` the work runs in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from concurrent.futures import Executor, Future
+from importlib import metadata
+
+from ..errors import UsageError
+
+GROUP = "briefgen.executors"
+
+
+class InProcess(Executor):
+    """Runs each call at once, in this process (a build with one job)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - the caller's future holds it
+            future.set_exception(error)
+        return future
+
+
+def executor_for(url: str | None, jobs: int) -> Executor:
+    """The executor an ``--executor`` URL names, else this process's own pool (with
+    ``jobs`` above 1) or this process."""
+    if url is None:
+        return process_pool("process://", jobs) if jobs > 1 else InProcess()
+    scheme = url.partition("://")[0] if "://" in url else ""
+    factories = {entry.name: entry for entry in metadata.entry_points(group=GROUP)}
+    if scheme not in factories:
+        raise UsageError(f"found the executor '{url}', expected a URL whose scheme is one of "
+                         f"{', '.join(sorted(factories))} (such as dask://HOST:PORT)")
+    return factories[scheme].load()(url, jobs)
+
+
+def executors() -> dict[str, str]:
+    """Every executor scheme in effect, with the distribution that registers it."""
+    return {entry.name: _origin(entry) for entry in metadata.entry_points(group=GROUP)}
+
+
+def _origin(entry) -> str:
+    dist = entry.dist
+    return f"{dist.name} {dist.version}" if dist is not None else entry.value
+
+
+def process_pool(url: str, jobs: int) -> Executor:
+    """Worker processes on this machine; on Linux they are forked (inheriting this
+    process's imports and fonts) and die with the build that forked them."""
+    import multiprocessing  # 25 ms together: only when used
+    from concurrent.futures import ProcessPoolExecutor
+
+    forked = sys.platform == "linux"
+    context = multiprocessing.get_context("fork") if forked else None
+    return ProcessPoolExecutor(max_workers=max(jobs, 1), mp_context=context,
+                               initializer=start_worker,
+                               initargs=(os.getpid() if forked else None,))
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def start_worker(parent: int | None) -> None:
+    """A worker process's start: on Linux, death with the build that forked it
+    (``parent``: its process id, when the worker was forked from it)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):     # not Linux: workers end with their queue
+        pass
+    if parent is not None and os.getppid() != parent:   # it died before the line above
+        os._exit(1)

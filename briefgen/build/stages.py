@@ -1,0 +1,307 @@
+"""The stages of one document: a loaded brief -> Markdown -> the block tree -> bytes.
+
+``make`` takes one audience's document through all of them, within the project's limits;
+the API, the build and its worker processes all go this way.  ``check_brief`` takes a
+brief through every stage but the renderers' bytes, for ``validate``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .. import cache
+from ..compose import blocks, frame, markup, templating
+from ..compose.context import context, context_types
+from ..data.audiences import Audience, select
+from ..data.changes import compare
+from ..data.load import LoadedBrief
+from ..data.yamlsource import dotted
+from ..errors import BriefgenError, GlyphError, Location, MarkupError, Problem, RenderError
+from ..limits import bounded
+from ..project import Project, fonts
+from ..project.theme import DEFAULT_THEME, Theme
+from ..renderers import embeds_fonts, formats, renderer_for
+
+
+def check_templates(project: Project, audience: Audience) -> None:
+    """Check every template the audience uses against the model, once per build.
+
+    Templates that passed are remembered by content in the user's cache: the check reads
+    them all as typed syntax trees, a fixed cost of every fresh process."""
+    from .fingerprint import templates_fingerprint
+
+    labels = frozenset(project.theme_for(audience).labels)
+    if (audience.template, labels) in project.state.checked:
+        return
+    env = project.environment()
+    entry = cache.key("template-check", templates_fingerprint(env, audience.template),
+                      repr(sorted(labels)))
+    if cache.get("template-check", entry) != b"passed":
+        from ..compose import templatecheck
+
+        templatecheck.check_templates(env, audience.template, context_types(labels))
+        cache.put("template-check", entry, b"passed")
+    project.state.checked.add((audience.template, labels))
+
+
+def check_formats(project: Project, audience: Audience, fmts) -> None:
+    """Each format's own check of the audience's theme (a reference document the DOCX
+    cannot hold a brief in, say), once per build, before anything renders."""
+    theme = project.theme_for(audience)
+    for fmt in fmts:
+        if (fmt, id(theme)) not in project.state.checked:
+            renderer_for(fmt).check_theme(theme)
+            project.state.checked.add((fmt, id(theme)))
+
+
+def markdown_for(loaded: LoadedBrief, audience_name: str, project: Project | None = None,
+                 previous: LoadedBrief | None = None) -> str:
+    """The Markdown a template makes of the brief for one audience (``previous``: the
+    last edition, for the "what changed" section)."""
+    project = project or Project.builtin()
+    audience = project.audience(audience_name)
+    check_templates(project, audience)
+    brief = select(loaded.brief, audience, project.levels)
+    changes = None
+    if previous is not None:
+        changes = compare(select(previous.brief, audience, project.levels), brief)
+    theme = project.theme_for(audience)
+    from ..limits import memory_limit
+
+    # The template is where a few characters can ask for gigabytes: it runs under the
+    # memory bound even where no caller bounds the whole document (a bound only tightens).
+    with memory_limit(project.limits.max_render_memory, str(loaded.path),
+                      f"the {audience_name} brief's template"):
+        return templating.render(project.environment(), audience.template,
+                                 context(brief, audience, theme.labels, changes),
+                                 max_chars=project.limits.max_markdown_chars)
+
+
+def document_for(loaded: LoadedBrief, audience_name: str, project: Project | None = None,
+                 previous: LoadedBrief | None = None) -> blocks.Document:
+    """The typed block tree of one audience's brief."""
+    project = project or Project.builtin()
+    audience = project.audience(audience_name)
+    text = markdown_for(loaded, audience_name, project, previous)
+    try:
+        tree = markup.parse(text, f"{loaded.path} ({audience.template})")
+    except MarkupError as error:
+        raise _in_template(error, text, project.environment(),
+                           audience.template) from None
+    brief = loaded.brief
+    meta = blocks.DocumentMeta(
+        title=brief.title, subtitle=brief.subtitle or "", organisation=brief.organisation,
+        authors=tuple(a.name for a in brief.authors), edition=brief.edition,
+        marking=brief.marking_for(audience.name), audience_label=audience.label,
+        subject=f"{audience.label}: {brief.subtitle or brief.title}",
+        keywords=brief.keywords, language=brief.language)
+    theme = project.theme_for(audience)
+    colours = {**brief.statuses, **theme.status_colours}
+    texts = {slot: getattr(theme, slot) for slot in frame.FURNITURE_SLOTS}
+    return blocks.Document(meta, tree, {v: colours[v] for v in brief.statuses},
+                           title=frame.title_block(meta, theme.labels),
+                           furniture=frame.page_furniture(meta, texts, theme.labels))
+
+
+def _in_template(error: MarkupError, text: str, env, template: str) -> MarkupError:
+    """The error at the template line that wrote the offending Markdown, when exactly one
+    line of the audience's templates holds that text (data cannot make Markdown: it is
+    escaped); else as it was, at the line of the Markdown."""
+    problem = error.problems[0]
+    lines = text.splitlines()
+    line = problem.location.line
+    wanted = lines[line - 1].strip() if line and line <= len(lines) else ""
+    if len(wanted) < 3:
+        return error
+    found = [(filename or name, number)
+             for name, filename, source in templating.closure(env, template)
+             if source is not None
+             for number, written in enumerate(source.splitlines(), start=1)
+             if wanted in written]
+    if len(found) != 1:
+        return error
+    filename, number = found[0]
+    return MarkupError(Problem(Location(filename, number), problem.field,
+                               f"{problem.message} (line {line} of the Markdown made for "
+                               f"{problem.location.file})"))
+
+
+@dataclass(frozen=True)
+class Composed:
+    """One audience's block tree, with what its template stage took and warned of."""
+
+    audience: str
+    document: blocks.Document
+    seconds: float
+    warnings: tuple = ()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One document in one format."""
+
+    data: bytes
+    seconds: float                 # the template stage and this render together
+    pages: int | None = None       # for formats that paginate
+    warnings: tuple = ()
+
+
+@dataclass(frozen=True)
+class Made:
+    """One audience's document in each format asked for, and what composing it warned of."""
+
+    outputs: dict                  # format -> Rendered
+    warnings: tuple = ()
+
+
+def make(project: Project, loaded: LoadedBrief, audience_name: str, fmts,
+         previous: LoadedBrief | None = None) -> Made:
+    """Every stage of one audience's document, in each of ``fmts``: the one way from a
+    loaded brief to bytes, taken by the API, the build and its workers alike."""
+    audience = project.audience(audience_name)
+    check_templates(project, audience)
+    check_formats(project, audience, fmts)
+    check_glyphs_for(project, loaded, audience_name, fmts)
+    composed = compose(project, loaded, audience_name, previous)
+    return Made({fmt: render_composed(project, composed, fmt, str(loaded.path)) for fmt in fmts},
+                composed.warnings)
+
+
+def compose(project: Project, loaded: LoadedBrief, audience_name: str,
+            previous: LoadedBrief | None = None) -> Composed:
+    """The template stage, within the limits: data to Markdown to the block tree."""
+    started = time.perf_counter()
+    warnings = nothing_but_summary(project, loaded, audience_name)
+    with bounded(project.limits, str(loaded.path), f"the {audience_name} brief"):
+        document = document_for(loaded, audience_name, project, previous)
+    return Composed(audience_name, document, time.perf_counter() - started, tuple(warnings))
+
+
+def render_composed(project: Project, composed: Composed, fmt: str, file: str) -> Rendered:
+    """One format of a composed document; the document, template to bytes, gets
+    ``max_render_seconds`` in all, so the render has what the template stage left."""
+    audience = project.audience(composed.audience)
+    started = time.perf_counter()
+    renderer = renderer_for(fmt)(project.theme_for(audience))
+    limit = project.limits.max_render_seconds
+    left = max(limit - composed.seconds, 0.001) if limit > 0 else 0   # 0: no limit
+    with bounded(project.limits, file, f"the {audience.name} {fmt.upper()}", left):
+        data = renderer.render(composed.document)
+    _check_size(data, audience.name, fmt, project.limits.max_output_bytes)
+    return Rendered(data, composed.seconds + time.perf_counter() - started, renderer.pages,
+                    tuple(over_budget(file, audience, renderer.pages)))
+
+
+def render(loaded: LoadedBrief, audience_name: str, fmt: str,
+           project: Project | None = None) -> bytes:
+    """The bytes of one brief for one audience in one format."""
+    return make(project or Project.builtin(), loaded, audience_name, (fmt,)).outputs[fmt].data
+
+
+def check_glyphs_for(project: Project, loaded: LoadedBrief, audience_name: str, fmts) -> None:
+    """The glyph check, where any of ``fmts`` embeds fonts (its text must be drawable)."""
+    if any(embeds_fonts(fmt) for fmt in fmts):
+        check_glyphs(loaded, project.theme_for(project.audience(audience_name)))
+
+
+def _check_size(data: bytes, name: str, fmt: str, limit: int) -> None:
+    if len(data) > limit:
+        raise RenderError(f"the {name} {fmt} is {len(data)} bytes, more than the limit "
+                          f"of {limit} (limits: max_output_bytes)")
+
+
+def nothing_but_summary(project: Project, loaded: LoadedBrief, name: str) -> list[Problem]:
+    """A warning when no section is visible to an audience: its brief would be a summary
+    and nothing else, which is almost always a mistake in audiences, levels or kinds."""
+    audience = project.audience(name)
+    if select(loaded.brief, audience, project.levels).sections:
+        return []
+    return [Problem(Location(str(loaded.path)), f"audience {name}",
+                    f"no section is visible to the {name} audience (it shows the kinds "
+                    f"{', '.join(audience.sections)} up to level {audience.level}), so its "
+                    "brief holds only the summary")]
+
+
+def over_budget(file: str, audience: Audience, pages: int | None) -> list[Problem]:
+    """A warning when a paginated output runs past its audience's length budget."""
+    if pages is None or audience.pages is None or pages <= audience.pages:
+        return []
+    over = pages - audience.pages
+    return [Problem(Location(file), f"audience {audience.name}",
+                    f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
+                    f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
+
+
+def check_brief(project: Project, path: Path, audiences) -> LoadedBrief:
+    """A brief loaded, then taken through every stage a build takes it through short of
+    the renderers' bytes (templates, Markdown, blocks, glyphs) for ``audiences``: what
+    ``validate`` accepts, ``build`` accepts."""
+    loaded = project.load(path)
+    problems: list[Problem] = []
+    for name in audiences:
+        try:
+            check_glyphs_for(project, loaded, name, formats())
+            compose(project, loaded, name)
+        except BriefgenError as error:
+            problems.extend(p for p in error.relocated(str(path)).problems
+                            if p not in problems)
+    if problems:
+        raise BriefgenError(problems)
+    return loaded
+
+
+def checked_audiences(project: Project) -> tuple[list[str], list[Problem]]:
+    """The audiences whose templates and themes pass their checks, and the problems of
+    the others (for ``validate``: a template's problems once, not once per brief)."""
+    passed, problems = [], []
+    for audience in project.audiences:
+        try:
+            check_templates(project, audience)
+            check_formats(project, audience, formats())
+            passed.append(audience.name)
+        except BriefgenError as error:
+            problems.extend(p for p in error.problems if p not in problems)
+    return passed, problems
+
+
+def render_document(document: blocks.Document, fmt: str, theme: Theme = DEFAULT_THEME):
+    """The bytes of a block tree in one format (the data's glyphs already checked)."""
+    return renderer_for(fmt)(theme).render(document)
+
+
+def check_glyphs(loaded: LoadedBrief, theme: Theme = DEFAULT_THEME) -> None:
+    """Every character of the data must be drawable: name the field of one that is not."""
+    problems = []
+    for path, text in text_fields(loaded.brief):
+        for char in fonts.missing_glyphs(text, theme.families):
+            problems.append(Problem(loaded.locate(path), dotted(path),
+                                    f"found the character {char!r} (U+{ord(char):04X}), which "
+                                    "no installed font can draw; expected text the fonts "
+                                    "cover (Latin, Cyrillic, Greek, CJK)"))
+    if problems:
+        raise GlyphError(problems)
+
+
+def text_fields(value: object, path: tuple = ()):
+    """Every piece of text in a model, with its field path."""
+    if isinstance(value, str):
+        yield path, value
+    elif hasattr(value, "plain") and hasattr(value, "segments"):
+        yield path, value.plain()
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from text_fields(getattr(value, name), path + (name,))
+    elif isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            yield from text_fields(item, path + (index,))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from text_fields(key, path + (key,))
+            yield from text_fields(item, path + (key,))
+
+
+__all__ = ["render", "document_for", "markdown_for"]

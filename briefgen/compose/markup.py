@@ -1,0 +1,233 @@
+"""Markdown -> typed block tree, with markdown-it-py.
+
+CommonMark with GFM tables, ``::: kind`` containers for callouts, ``{.caption}``
+on the paragraph before a table, and ``[value]{.status}`` spans for status
+values.  Raw HTML is off, so ``<b>`` is text.  Anything outside the closed
+block set (code blocks, images, deeper headings, nesting past ``MAX_NESTING``) is a
+``MarkupError`` that names the line of the generated Markdown, so a template cannot
+make content silently disappear.
+
+A link's target is its destination exactly as written (only backslash escapes are
+undone): no entity is decoded and nothing is percent-encoded, so a url from the data
+is the url in the document, byte for byte.  It must be an http(s) or mailto address,
+whether the data or a template wrote it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from types import SimpleNamespace
+
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import stripEscape
+from markdown_it.parser_block import ParserBlock
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.container import container_plugin
+
+from ..data.richtext import URL_PATTERN
+from ..data.yamlsource import excerpt
+from ..errors import Location, MarkupError, Problem
+from . import blocks as b
+
+MAX_NESTING = 100    # lists and quotes inside each other: beyond it, an error, never a cut
+
+
+class _Parser(MarkdownIt):
+    """CommonMark whose link targets are the destinations as written, and whose block
+    parser refuses to nest deeper than ``MAX_NESTING`` instead of dropping the rest."""
+
+    def __init__(self) -> None:
+        super().__init__("commonmark", {"html": False, "linkify": False, "typographer": False,
+                                        "maxNesting": MAX_NESTING})
+        self.helpers = SimpleNamespace(parseLinkLabel=helpers.parseLinkLabel,
+                                       parseLinkTitle=helpers.parseLinkTitle,
+                                       parseLinkDestination=_destination_as_written)
+        bounded = _BoundedBlocks()
+        bounded.ruler = self.block.ruler
+        self.block = bounded
+
+    def normalizeLink(self, url: str) -> str:
+        return url
+
+    def validateLink(self, url: str) -> bool:
+        return True          # every link reaches the builder, which refuses a bad one by name
+
+
+def _destination_as_written(string: str, pos: int, maximum: int):
+    """markdown-it's link destination, with only its backslash escapes undone: an entity
+    such as ``&amp;`` stays the characters written."""
+    result = helpers.parseLinkDestination(string, pos, maximum)
+    if result.ok:
+        written = string[pos:result.pos]
+        if written.startswith("<"):
+            written = written[1:-1]
+        result.str = stripEscape(written)
+    return result
+
+
+class _BoundedBlocks(ParserBlock):
+    def tokenize(self, state, startLine: int, endLine: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(startLine)
+            if line < endLine and state.sCount[line] >= state.blkIndent:
+                raise _TooDeep(line)
+        super().tokenize(state, startLine, endLine)
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = _Parser()
+    md.enable("table")
+    md.use(attrs_block_plugin).use(attrs_plugin, spans=True)
+    for kind in b.CALLOUT_KINDS:
+        md.use(container_plugin, name=kind)
+    return md
+
+
+def parse(markdown: str, origin: str = "<markdown>") -> tuple:
+    """The block tree of a Markdown text."""
+    try:
+        tokens = parser().parse(markdown)
+    except _TooDeep as error:
+        raise MarkupError(Problem(Location(origin, error.line + 1), "",
+                                  f"the generated Markdown nests lists or quotes deeper than "
+                                  f"{MAX_NESTING} levels, which briefs do not support")) from None
+    return _Builder(origin).blocks(SyntaxTreeNode(tokens).children)
+
+
+class _Builder:
+    def __init__(self, origin: str):
+        self.origin = origin
+        self.line: int | None = None   # the line of the block being built
+
+    def fail(self, node: SyntaxTreeNode, what: str) -> MarkupError:
+        line = node.map[0] + 1 if node.map else self.line
+        return MarkupError(Problem(Location(self.origin, line), "",
+                                   f"the generated Markdown has {what}, which briefs do not support"))
+
+    def blocks(self, nodes) -> tuple:
+        return tuple(self.block(node) for node in nodes)
+
+    def block(self, node: SyntaxTreeNode):
+        if node.map:
+            self.line = node.map[0] + 1
+        if node.type.startswith("container_"):
+            return b.Callout(node.type.removeprefix("container_"), self.blocks(node.children))
+        method = getattr(self, "block_" + node.type, None)
+        if method is None:
+            raise self.fail(node, f"a {node.type.replace('_', ' ')}")
+        return method(node)
+
+    def block_heading(self, node: SyntaxTreeNode) -> b.Heading:
+        level = int(node.tag[1])
+        if level > 3:
+            raise self.fail(node, f"a level-{level} heading (use levels 1 to 3)")
+        return b.Heading(level, self.inlines(node.children[0]))
+
+    def block_paragraph(self, node: SyntaxTreeNode):
+        inlines = self.inlines(node.children[0])
+        if "caption" in str(node.attrs.get("class", "")).split():
+            return b.Caption(inlines)
+        return b.Paragraph(inlines)
+
+    def block_bullet_list(self, node: SyntaxTreeNode) -> b.BulletList:
+        return b.BulletList(tuple(self.block_list_item(item) for item in node.children))
+
+    def block_ordered_list(self, node: SyntaxTreeNode) -> b.OrderedList:
+        start = int(node.attrs.get("start", 1))
+        return b.OrderedList(tuple(self.block_list_item(item) for item in node.children), start)
+
+    def block_list_item(self, node: SyntaxTreeNode) -> b.ListItem:
+        return b.ListItem(self.blocks(node.children))
+
+    def block_blockquote(self, node: SyntaxTreeNode) -> b.Callout:
+        return b.Callout("note", self.blocks(node.children))
+
+    def block_hr(self, node: SyntaxTreeNode) -> b.ThematicBreak:
+        return b.ThematicBreak()
+
+    def block_table(self, node: SyntaxTreeNode) -> b.Table:
+        head, *body = node.children
+        header_row = head.children[0]
+        aligns = tuple(_align(cell) for cell in header_row.children)
+        rows = tuple(self.row(tr) for section in body for tr in section.children)
+        return b.Table(self.row(header_row), rows, aligns)
+
+    def row(self, tr: SyntaxTreeNode) -> tuple:
+        return tuple(b.TableCell(self.inlines(cell.children[0]) if cell.children else ())
+                     for cell in tr.children)
+
+    # ------------------------------------------------------------ inlines
+
+    def inlines(self, inline: SyntaxTreeNode) -> tuple:
+        return _merge_text(tuple(self.inline(child) for child in inline.children))
+
+    def inline(self, node: SyntaxTreeNode):
+        kind = node.type
+        if kind == "text":
+            return b.Text(node.content)
+        if kind == "softbreak":
+            return b.Text(" ")
+        if kind == "hardbreak":
+            return b.LineBreak()
+        if kind == "code_inline":
+            return b.Code(node.content)
+        if kind == "em":
+            return b.Emph(self.inlines(node))
+        if kind == "strong":
+            return b.Strong(self.inlines(node))
+        if kind == "link":
+            return self.link(node)
+        if kind == "span":
+            return self.span(node)
+        raise self.fail(node, f"an inline {kind.replace('_', ' ')}")
+
+    def link(self, node: SyntaxTreeNode) -> b.Link:
+        """A link to an http(s) or mailto address; any other target is refused by name,
+        never linked nor dropped."""
+        url = str(node.attrs.get("href", ""))
+        if not URL_PATTERN.match(url):
+            raise self.fail(node, f"a link to {excerpt(url)!r} (expected an http(s) or mailto "
+                                  "address without spaces or quotes)")
+        return b.Link(url, self.inlines(node))
+
+    def span(self, node: SyntaxTreeNode):
+        """``[text]{.status}``, ``{.em}`` and ``{.strong}``; other classes are errors."""
+        classes = str(node.attrs.get("class", "")).split()
+        children = self.inlines(node)
+        if classes == ["status"]:
+            return b.Status(b.plain_text(children))
+        if classes == ["em"]:
+            return b.Emph(children)
+        if classes == ["strong"]:
+            return b.Strong(children)
+        raise self.fail(node, f"a span of class {' '.join(classes) or '(none)'} "
+                              "(expected status, em or strong)")
+
+
+def _merge_text(nodes: tuple) -> tuple:
+    """Adjacent text nodes joined, empty ones dropped."""
+    out: list = []
+    for node in nodes:
+        if isinstance(node, b.Text) and not node.text:
+            continue
+        if out and isinstance(node, b.Text) and isinstance(out[-1], b.Text):
+            out[-1] = b.Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def _align(cell: SyntaxTreeNode) -> str:
+    style = str(cell.attrs.get("style", ""))
+    for name in ("left", "center", "right"):
+        if f"text-align:{name}" in style:
+            return name
+    return "left"

@@ -1,0 +1,369 @@
+"""DOCX renderer: the block tree as a Word document with named styles.
+
+Paragraphs, runs and tables only ever get a style name; appearance lives in
+the styles ``styles`` builds from the theme.  Text is added as run text,
+so python-docx escapes it; nothing is parsed as markup here.  The title block
+and the page furniture are drawn from their nodes; the properties and the
+archive are ``package``'s, and python-docx's private members are reached only
+through ``oxml``.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx.enum.section import WD_ORIENT
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Mm
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
+from lxml.etree import SubElement
+
+from ...compose import blocks as b
+from ...errors import RenderError
+from ...project import fonts
+from .. import CHAR_WIDTH, Renderer, column_shares, register
+from ..page import PAGE_SIZES, frame_width
+from . import oxml
+from . import reference as docxreference
+from .package import package_bytes, set_properties
+from .styles import CJK_FAMILY, new_document, status_style_name
+
+LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
+               "number": ("List Number", "List Number 2", "List Number 3")}
+CONTINUE_STYLES = ("List Continue", "List Continue 2", "List Continue 3")
+EMPHASIS_STYLES = {frozenset({"strong"}): "Strong", frozenset({"emph"}): "Emphasis",
+                   frozenset({"strong", "emph"}): "Strong Emphasis"}
+ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
+
+# WordprocessingML names, resolved once: body elements are built with lxml directly,
+# in schema order, because python-docx's helpers search for each insertion point.
+(W_P, W_PPR, W_PSTYLE, W_R, W_RPR, W_RSTYLE, W_RFONTS, W_T, W_TAB, W_BR, W_VAL, W_TBL,
+ W_TBLPR, W_TBLSTYLE, W_TBLW, W_TBLLAYOUT, W_TBLLOOK, W_TBLGRID, W_GRIDCOL, W_TR, W_TRPR,
+ W_TBLHEADER, W_TC, W_TCPR, W_TCW, W_W, W_TYPE, W_EAST_ASIA, W_HINT, W_HYPERLINK, W_NUMPR,
+ W_ILVL, W_NUMID) = map(qn, (
+    "w:p", "w:pPr", "w:pStyle", "w:r", "w:rPr", "w:rStyle", "w:rFonts", "w:t", "w:tab",
+    "w:br", "w:val", "w:tbl", "w:tblPr", "w:tblStyle", "w:tblW", "w:tblLayout", "w:tblLook",
+    "w:tblGrid", "w:gridCol", "w:tr", "w:trPr", "w:tblHeader", "w:tc", "w:tcPr", "w:tcW",
+    "w:w", "w:type", "w:eastAsia", "w:hint", "w:hyperlink", "w:numPr", "w:ilvl", "w:numId"))
+R_ID, XML_SPACE = qn("r:id"), qn("xml:space")
+CELL_MARGIN = 108    # twips: the left and right cell margins of Word's table styles
+TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
+              ("lastRow", "0"), ("firstColumn", "0"), ("lastColumn", "0"), ("noHBand", "0"),
+              ("noVBand", "1"))}
+
+
+@register
+class DocxRenderer(Renderer):
+    format = "docx"
+    extension = ".docx"
+
+    @classmethod
+    def prepare(cls, theme) -> None:
+        new_document(theme, {})   # the styled template, once per theme
+
+    @classmethod
+    def check_theme(cls, theme) -> None:
+        """A reference document must hold a brief of every kind of block."""
+        if theme.reference_docx is not None:
+            docxreference.check_usable(cls, theme)
+
+    def render(self, document: b.Document) -> bytes:
+        self.doc, self.style_ids = new_document(self.theme, document.status_colours)
+        self.statuses = set(document.status_colours)
+        self.sect_pr = self.doc.element.body.sectPr
+        self.page_setup()
+        if self.draws_furniture():
+            self.dispatch(document.furniture)
+        self.dispatch(document.title)
+        for block in document.blocks:
+            self.dispatch(block)
+        set_properties(self.doc, document.meta)
+        return package_bytes(self.doc, document.meta.edition)
+
+    # ------------------------------------------------------ styles by id
+
+    def paragraph(self, style: str):
+        """A new body paragraph (a ``w:p`` element) in ``style``, before the section."""
+        p = _styled_p(self.sect_pr.makeelement(W_P, {}), self.style_ids[style])
+        self.sect_pr.addprevious(p)
+        return p
+
+    def styled(self, paragraph: Paragraph, style: str):
+        """An existing paragraph (a header's or footer's) given ``style``; its element."""
+        p = oxml.paragraph_element(paragraph)
+        p.style = self.style_ids[style]
+        return p
+
+    # ------------------------------------------------- page, title, furniture
+
+    def page_setup(self) -> None:
+        """Page size and margins from the theme, unless a reference document brings its own."""
+        if self.theme.reference_docx is not None:
+            return
+        section = self.doc.sections[0]
+        width, height = PAGE_SIZES[self.theme.page_size]
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Emu(int(width * 12700)), Emu(int(height * 12700))
+        top, right, bottom, left = self.theme.margins_mm
+        section.top_margin, section.right_margin = Mm(top), Mm(right)
+        section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+
+    def draws_furniture(self) -> bool:
+        """Ours, unless a reference document brings headers or footers of its own."""
+        return (self.theme.reference_docx is None
+                or not docxreference.has_own_furniture(self.doc))
+
+    def render_page_furniture(self, node: b.PageFurniture) -> None:
+        """Header and footer lines of a left part, the marking at the centre and, in the
+        footer, the page label at the right (the styles' tab stops).  The first page's
+        header has no running title: the title block is under it."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+        texts = node.texts()
+        room = _furniture_room(texts, self.theme)
+        running = shortened(texts["header_left"], room)
+        for header, left in ((section.first_page_header, ""), (section.header, running)):
+            self.furniture_line(header, "Page Header", left, texts["header_centre"])
+        for footer in (section.first_page_footer, section.footer):
+            line = self.furniture_line(footer, "Page Footer",
+                                       shortened(texts["footer_left"], room),
+                                       texts["footer_centre"])
+            self.add_text(line, "\t")
+            self.inlines(line, node.page_label)
+
+    def furniture_line(self, part, style: str, left: str, centre: str):
+        """A header's or footer's line in ``style``: its left part, then the marking at
+        the centre tab stop; its element."""
+        line = self.styled(_first_paragraph(part), style)
+        self.add_text(line, left + "\t")
+        return self.add_text(line, centre, char_style="Marking")
+
+    def render_page_number(self, node: b.PageNumber, parent, styles: tuple = ()) -> None:
+        parent.append(_field("PAGE"))
+
+    def render_page_count(self, node: b.PageCount, parent, styles: tuple = ()) -> None:
+        parent.append(_field("NUMPAGES"))
+
+    def render_title_block(self, node: b.TitleBlock) -> None:
+        """The logo, the organisation (in capitals, by its style), title, subtitle and the
+        details line."""
+        if self.theme.logo_png is not None:
+            self.logo()
+        self.add_text(self.paragraph("Organisation"), node.organisation)
+        self.add_text(self.paragraph("Title"), node.title)
+        if node.subtitle:
+            self.add_text(self.paragraph("Subtitle"), node.subtitle)
+        self.add_text(self.paragraph("Brief Meta"), node.details)
+
+    def logo(self) -> None:
+        parent = Paragraph(None, oxml.body_container(self.doc))   # a run's way to the part
+        logo = Run(SubElement(self.paragraph("Brief Meta"), W_R), parent)
+        logo.add_picture(io.BytesIO(self.theme.logo_png), height=Mm(self.theme.logo_height_mm))
+
+    # -------------------------------------------------------------- blocks
+
+    def render_heading(self, node: b.Heading) -> None:
+        self.inlines(self.paragraph(f"Heading {node.level}"), node.children)
+
+    def render_paragraph(self, node: b.Paragraph, style: str = "Normal"):
+        paragraph = self.paragraph(style)
+        self.inlines(paragraph, node.children)
+        return paragraph
+
+    def render_caption(self, node: b.Caption) -> None:
+        self.inlines(self.paragraph("Caption"), node.children)
+
+    def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> None:
+        for item in node.items:
+            self.render_list_item(item, depth, "bullet")
+
+    def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> None:
+        num_id = self.restarted_numbering(node.start)
+        for item in node.items:
+            self.render_list_item(item, depth, "number", num_id)
+
+    def render_list_item(self, node: b.ListItem, depth: int = 0, kind: str = "bullet",
+                         num_id: int | None = None) -> None:
+        level = min(depth, 2)
+        first = True
+        for child in node.children:
+            if isinstance(child, (b.BulletList, b.OrderedList)):
+                self.dispatch(child, depth + 1)
+            elif isinstance(child, b.Paragraph):
+                style = LIST_STYLES[kind][level] if first else CONTINUE_STYLES[level]
+                paragraph = self.render_paragraph(child, style)
+                if first and num_id is not None:
+                    _set_numbering(paragraph, num_id, level)
+                first = False
+            else:
+                self.dispatch(child)
+
+    def render_table(self, node: b.Table) -> None:
+        """A fixed-layout table in the Brief Table style; its header row repeats."""
+        tbl = self.sect_pr.makeelement(W_TBL, {})
+        properties = SubElement(tbl, W_TBLPR)
+        SubElement(properties, W_TBLSTYLE, {W_VAL: self.style_ids["Brief Table"]})
+        SubElement(properties, W_TBLW, {W_W: "0", W_TYPE: "auto"})
+        SubElement(properties, W_TBLLAYOUT, {W_TYPE: "fixed"})
+        columns = self.column_widths(node)
+        self.narrow_margins(properties, min(columns), node)
+        SubElement(properties, W_TBLLOOK, TABLE_LOOK)
+        widths = [str(width) for width in columns]
+        grid = SubElement(tbl, W_TBLGRID)
+        for width in widths:
+            SubElement(grid, W_GRIDCOL, {W_W: width})
+        aligns = node.aligns or ("left",) * node.columns
+        for index, cells in enumerate((node.header, *node.rows)):
+            tr = SubElement(tbl, W_TR)
+            if index == 0:
+                SubElement(SubElement(tr, W_TRPR), W_TBLHEADER)
+            style = "Table Heading" if index == 0 else "Table Text"
+            for content, align, width in zip(cells, aligns, widths):
+                tc = SubElement(tr, W_TC)
+                SubElement(SubElement(tc, W_TCPR), W_TCW, {W_W: width, W_TYPE: "dxa"})
+                p = _styled_p(SubElement(tc, W_P), self.style_ids[style + ALIGNED[align]])
+                self.inlines(p, content.children)
+        self.sect_pr.addprevious(tbl)
+        self.paragraph("Table Spacer")   # keeps two tables from merging into one
+
+    def narrow_margins(self, properties, narrowest: int, node: b.Table) -> None:
+        """A table so wide that its narrowest column cannot hold the style's cell margins
+        and one character gets margins that leave that room: a column narrower than its
+        margins is drawn empty by some word processors, and its text is lost to the reader."""
+        room = round(self.theme.table_size * CHAR_WIDTH * 20) + 20      # twips
+        if narrowest >= 2 * CELL_MARGIN + room:
+            return
+        if narrowest < room:
+            fit = int(frame_width(self.theme) * 20 // room)
+            first = b.plain_text(node.header[0].children)[:40]
+            raise RenderError(f"the table whose first column is '{first}' has {node.columns} "
+                              f"columns, more than fit across the page even without cell "
+                              f"margins: at most {fit} do; split it into narrower tables")
+        side = str(max(0, (narrowest - room) // 2))
+        margins = SubElement(properties, qn("w:tblCellMar"))
+        for edge in ("left", "right"):
+            SubElement(margins, qn(f"w:{edge}"), {W_W: side, W_TYPE: "dxa"})
+
+    def column_widths(self, node: b.Table) -> list[int]:
+        """Column widths in twentieths of a point, as Word stores them."""
+        frame = frame_width(self.theme)
+        shares = column_shares(node, frame, self.theme.table_size)
+        return [round(int(share * frame * 12700) / 635) for share in shares]   # via EMU
+
+    def render_callout(self, node: b.Callout) -> None:
+        for child in node.children:
+            if isinstance(child, b.Paragraph):
+                self.render_paragraph(child, "Callout")
+            else:
+                self.dispatch(child)
+
+    def render_thematic_break(self, node: b.ThematicBreak) -> None:
+        self.add_text(self.paragraph("Separator"), "\u2042")
+
+    def restarted_numbering(self, start: int) -> int:
+        """A numbering instance that starts again at ``start`` for one ordered list."""
+        style = self.doc.styles.element.get_by_id(self.style_ids["List Number"])
+        num_pr = style.pPr.find(qn("w:numPr")) if style.pPr is not None else None
+        if num_pr is None:
+            return None   # a reference document without numbered list styles
+        numbering = self.doc.part.numbering_part.element
+        base = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
+        abstract = base.find(qn("w:abstractNumId")).get(qn("w:val"))
+        num = numbering.add_num(int(abstract))
+        num.append(parse_xml(f'<w:lvlOverride {nsdecls("w")} w:ilvl="0">'
+                             f'<w:startOverride w:val="{start}"/></w:lvlOverride>'))
+        return num.numId
+
+    # ------------------------------------------------------------- inlines
+
+    def inlines(self, paragraph, nodes: tuple, styles: tuple = ()) -> None:
+        for node in nodes:
+            self.dispatch(node, paragraph, styles)
+
+    def add_text(self, parent, text: str, styles: tuple = (), char_style: str | None = None):
+        """Add ``text`` to a paragraph (or link) as runs; East Asian runs also name the
+        CJK face.  Text is element text, so lxml escapes it: nothing is parsed."""
+        char_style = char_style or ("Hyperlink" if "link" in styles else
+                                    EMPHASIS_STYLES.get(frozenset(styles)))
+        for east_asian, chunk in fonts.script_runs(text):
+            r = SubElement(parent, W_R)
+            if char_style or east_asian:
+                properties = SubElement(r, W_RPR)   # w:rStyle comes before w:rFonts
+                if char_style:
+                    SubElement(properties, W_RSTYLE, {W_VAL: self.style_ids[char_style]})
+                if east_asian:
+                    SubElement(properties, W_RFONTS, {W_EAST_ASIA: CJK_FAMILY,
+                                                      W_HINT: "eastAsia"})
+            for index, piece in enumerate(chunk.split("\t")):
+                if index:
+                    SubElement(r, W_TAB)
+                if piece:
+                    _add_t(r, piece)
+        return parent
+
+    def render_text(self, node: b.Text, parent, styles: tuple = ()) -> None:
+        self.add_text(parent, node.text, styles)
+
+    def render_line_break(self, node: b.LineBreak, parent, styles: tuple = ()) -> None:
+        SubElement(SubElement(parent, W_R), W_BR)
+
+    def render_code(self, node: b.Code, parent, styles: tuple = ()) -> None:
+        self.add_text(parent, node.text, styles)
+
+    def render_strong(self, node: b.Strong, parent, styles: tuple = ()) -> None:
+        self.inlines(parent, node.children, styles + ("strong",))
+
+    def render_emph(self, node: b.Emph, parent, styles: tuple = ()) -> None:
+        self.inlines(parent, node.children, styles + ("emph",))
+
+    def render_status(self, node: b.Status, parent, styles: tuple = ()) -> None:
+        style = status_style_name(node.value) if node.value in self.statuses else "Strong"
+        self.add_text(parent, node.value, (), style)
+
+    def render_link(self, node: b.Link, parent, styles: tuple = ()) -> None:
+        rel = self.doc.part.relate_to(node.url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+        link = SubElement(parent, W_HYPERLINK, {R_ID: rel})
+        self.inlines(link, node.children, styles + ("link",))
+
+
+def _first_paragraph(part) -> Paragraph:
+    """A header's or footer's first paragraph (a reference document's may have none)."""
+    return part.paragraphs[0] if part.paragraphs else part.add_paragraph()
+
+
+def _styled_p(p, style_id: str):
+    SubElement(SubElement(p, W_PPR), W_PSTYLE, {W_VAL: style_id})
+    return p
+
+
+def _add_t(r, text: str) -> None:
+    t = SubElement(r, W_T)
+    t.text = text
+    if text != text.strip():
+        t.set(XML_SPACE, "preserve")
+
+
+def _furniture_room(texts: dict, theme) -> int:
+    """How many characters fit left of the centred marking (Word cannot be asked)."""
+    frame = frame_width(theme)
+    centre = max(len(texts["header_centre"]), len(texts["footer_centre"])) * 8 * CHAR_WIDTH
+    return int((frame / 2 - centre / 2 - 12) / (7.5 * CHAR_WIDTH))
+
+
+def shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 1)].rstrip() + "…"
+
+
+def _field(instruction: str):
+    return parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {instruction} ">'
+                     f'<w:r><w:t>1</w:t></w:r></w:fldSimple>')
+
+
+def _set_numbering(p, num_id: int, level: int) -> None:
+    """Number a list paragraph; w:numPr follows w:pStyle, the only other child."""
+    numbering = SubElement(p.find(W_PPR), W_NUMPR)
+    SubElement(numbering, W_ILVL, {W_VAL: str(level)})
+    SubElement(numbering, W_NUMID, {W_VAL: str(num_id)})

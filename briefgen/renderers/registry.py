@@ -1,0 +1,76 @@
+"""The formats in effect: every class registered under the entry-point group
+``briefgen.formats``, briefgen's own DOCX and PDF the same way as any other package's.
+
+A format is found by name without being imported (a DOCX build never loads ReportLab),
+and its class is loaded on first use and checked: a ``Renderer`` whose ``format`` is the
+name it is registered under.  A format's name is its file extension (``txt`` writes
+``.txt``), so where an output goes is known without importing its renderer.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import metadata
+
+from ..errors import UsageError
+
+GROUP = "briefgen.formats"
+NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
+
+
+class Formats:
+    """Formats by name, from entry points; each class loaded once, when first asked for."""
+
+    def __init__(self, entries):
+        self.entries = {e.name: e for e in sorted(entries, key=lambda e: e.name)
+                        if NAME.match(e.name)}
+        self.loaded: dict[str, type] = {}
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.entries)
+
+    def renderer(self, name: str) -> type:
+        """The renderer class of format ``name``, loaded and checked."""
+        if name not in self.loaded:
+            self.loaded[name] = self._load(self._entry(name))
+        return self.loaded[name]
+
+    def extension(self, name: str) -> str:
+        self._entry(name)
+        return f".{name}"
+
+    def origin(self, name: str) -> str:
+        """Where a format comes from: its distribution and the class it names."""
+        entry = self._entry(name)
+        dist = entry.dist
+        package = f"{dist.name} {dist.version}" if dist is not None else "unknown package"
+        return f"{package} ({entry.value})"
+
+    def _entry(self, name: str):
+        try:
+            return self.entries[name]
+        except KeyError:
+            raise UsageError(f"unknown format '{name}', expected one of "
+                             f"{', '.join(self.entries) or 'none (is briefgen installed?)'}"
+                             ) from None
+
+    def _load(self, entry) -> type:
+        from . import Renderer
+
+        try:
+            cls = entry.load()
+        except Exception as error:  # noqa: BLE001 - a third party's import can fail anyhow
+            raise UsageError(f"the format '{entry.name}' ({entry.value}) cannot be loaded: "
+                             f"{type(error).__name__}: {error}") from None
+        if not (isinstance(cls, type) and issubclass(cls, Renderer)) or \
+                cls.format != entry.name:
+            raise UsageError(f"the format '{entry.name}' names {entry.value}, which is not a "
+                             f"briefgen Renderer whose format is '{entry.name}'")
+        return cls
+
+
+@cache
+def installed() -> Formats:
+    """The formats the installed packages register (read once per process)."""
+    return Formats(metadata.entry_points(group=GROUP))
