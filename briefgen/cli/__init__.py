@@ -119,8 +119,8 @@ def build(files, audiences, fmts, out, project, strict, force, jobs, executor, a
     import gc
     import os
 
-    from ..project import Project
     from ..build.builder import build as run_build
+    from ..project import Project
     from . import report as show
 
     gc.freeze()   # the imported modules live to the end: keep the collector off them
@@ -279,8 +279,8 @@ def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], i
     code the build alone would have had."""
     import os
 
-    from ..project import Project
     from ..build.builder import build as run_build
+    from ..project import Project
     from . import report as show
 
     def run() -> int:
@@ -304,8 +304,8 @@ def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], i
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
 def watch(project, jobs) -> None:
     """Rebuild whenever data, templates, themes or the project file change."""
-    from ..project import Project
     from ..build.schedule import watch as run_watch
+    from ..project import Project
 
     resolved = Project.at(project)
     click.echo("watching for changes; Ctrl-C stops", err=True)
@@ -347,8 +347,8 @@ def schedule(cron, project, jobs, strict, runs) -> None:
 def diff(brief, project) -> None:
     """Print what changed in BRIEF since its last archived edition."""
     from ..build.editions import previous_snapshot
-    from ..project import Project
     from ..data.changes import compare
+    from ..project import Project
 
     resolved = Project.at(project)
     current = resolved.load(brief)

@@ -14,6 +14,7 @@ from functools import cache
 from importlib import metadata
 
 from ..errors import UsageError
+from .base import Renderer
 
 GROUP = "briefgen.formats"
 NAME = re.compile(r"^[a-z][a-z0-9]{0,15}$")
@@ -56,8 +57,6 @@ class Formats:
                              ) from None
 
     def _load(self, entry) -> type:
-        from . import Renderer
-
         try:
             cls = entry.load()
         except Exception as error:  # noqa: BLE001 - a third party's import can fail anyhow

@@ -72,10 +72,10 @@ def probe():
 def merged_template(path: Path, ours: bytes, used: frozenset) -> tuple[bytes, dict[str, str]]:
     """The reference document emptied, with the styles it lacks copied from ``ours``; any
     failure is the reference document's, in one line naming it."""
-    from . import merge as referencemerge
+    from . import merge
 
     try:
-        return referencemerge.merged(check(path), ours, used)
+        return merge.merged(check(path), ours, used)
     except Refused as why:
         raise UnusableReference(path, str(why)) from None
     except MemoryError:

@@ -24,10 +24,10 @@ from lxml.etree import SubElement
 from ...compose import blocks as b
 from ...errors import RenderError
 from ...project import fonts
-from .. import CHAR_WIDTH, Renderer, column_shares, register
+from ..base import Renderer
+from ..columns import CHAR_WIDTH, column_shares
 from ..page import PAGE_SIZES, frame_width
-from . import oxml
-from . import reference as docxreference
+from . import oxml, reference
 from .package import package_bytes, set_properties
 from .styles import CJK_FAMILY, new_document, status_style_name
 
@@ -55,10 +55,8 @@ TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
               ("noVBand", "1"))}
 
 
-@register
 class DocxRenderer(Renderer):
     format = "docx"
-    extension = ".docx"
 
     @classmethod
     def prepare(cls, theme) -> None:
@@ -68,7 +66,7 @@ class DocxRenderer(Renderer):
     def check_theme(cls, theme) -> None:
         """A reference document must hold a brief of every kind of block."""
         if theme.reference_docx is not None:
-            docxreference.check_usable(cls, theme)
+            reference.check_usable(cls, theme)
 
     def render(self, document: b.Document) -> bytes:
         self.doc, self.style_ids = new_document(self.theme, document.status_colours)
@@ -114,7 +112,7 @@ class DocxRenderer(Renderer):
     def draws_furniture(self) -> bool:
         """Ours, unless a reference document brings headers or footers of its own."""
         return (self.theme.reference_docx is None
-                or not docxreference.has_own_furniture(self.doc))
+                or not reference.has_own_furniture(self.doc))
 
     def render_page_furniture(self, node: b.PageFurniture) -> None:
         """Header and footer lines of a left part, the marking at the centre and, in the

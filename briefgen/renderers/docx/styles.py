@@ -26,7 +26,7 @@ from docx.styles import BabelFish
 from ... import cache
 from ...project import fonts
 from ...project.theme import Theme
-from . import reference as docxreference
+from . import reference
 
 PARAGRAPH, CHARACTER, TABLE = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
 CJK_FAMILY = fonts.CJK_FAMILY
@@ -85,7 +85,7 @@ def _build_template(theme: Theme) -> tuple[bytes, dict[str, str]]:
     buffer = io.BytesIO()
     document.save(buffer)
     if theme.reference_docx is not None:
-        return docxreference.merged_template(theme.reference_docx, buffer.getvalue(), USED_STYLES)
+        return reference.merged_template(theme.reference_docx, buffer.getvalue(), USED_STYLES)
     return buffer.getvalue(), {style.name: style.style_id for style in document.styles}
 
 

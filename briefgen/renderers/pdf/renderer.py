@@ -33,7 +33,7 @@ from reportlab.platypus import (
 
 from ...compose import blocks as b
 from ...errors import RenderError
-from .. import Renderer, register
+from ..base import Renderer
 from ..page import frame_width
 from .page import BriefTemplate, FurniturePainter, invariant_stamps, page_canvas
 from .styles import aligned, colour, sized, stylesheet
@@ -103,10 +103,8 @@ class _Heading(_Paragraph):
         return parts
 
 
-@register
 class PdfRenderer(Renderer):
     format = "pdf"
-    extension = ".pdf"
     embeds_fonts = True
 
     @classmethod

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reportlab.platypus import LayoutError, Paragraph
 
 from ...compose import blocks as b
-from .. import CHAR_WIDTH, column_shares
+from ..columns import CHAR_WIDTH, column_shares
 
 # (share of the theme's table text size, padding left and right, padding above and below)
 STEPS = ((1.0, 5.0, 4.0), (0.85, 3.0, 2.0), (0.7, 2.0, 1.5), (0.6, 1.5, 1.0))
