@@ -1,0 +1,2 @@
+"""The PDF format: ReportLab's flowables with named paragraph styles from the theme, its
+fonts embedded and subset, page furniture drawn on each page."""
