@@ -179,12 +179,12 @@ class DocxRenderer(Renderer):
             self.render_list_item(item, depth, "bullet")
 
     def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> None:
-        num_id = self.restarted_numbering(node.start)
+        numbering = self.restarted_numbering(node.start, LIST_STYLES["number"][min(depth, 2)])
         for item in node.items:
-            self.render_list_item(item, depth, "number", num_id)
+            self.render_list_item(item, depth, "number", numbering)
 
     def render_list_item(self, node: b.ListItem, depth: int = 0, kind: str = "bullet",
-                         num_id: int | None = None) -> None:
+                         numbering: tuple[int, int] | None = None) -> None:
         level = min(depth, 2)
         first = True
         for child in node.children:
@@ -193,8 +193,8 @@ class DocxRenderer(Renderer):
             elif isinstance(child, b.Paragraph):
                 style = LIST_STYLES[kind][level] if first else CONTINUE_STYLES[level]
                 paragraph = self.render_paragraph(child, style)
-                if first and num_id is not None:
-                    _set_numbering(paragraph, num_id, level)
+                if first and numbering is not None:
+                    _set_numbering(paragraph, *numbering)
                 first = False
             else:
                 self.dispatch(child)
@@ -261,19 +261,23 @@ class DocxRenderer(Renderer):
     def render_thematic_break(self, node: b.ThematicBreak) -> None:
         self.add_text(self.paragraph("Separator"), "\u2042")
 
-    def restarted_numbering(self, start: int) -> int:
-        """A numbering instance that starts again at ``start`` for one ordered list."""
-        style = self.doc.styles.element.get_by_id(self.style_ids["List Number"])
+    def restarted_numbering(self, start: int, style_name: str) -> tuple[int, int] | None:
+        """A numbering instance of ``style_name``'s list that starts again at ``start`` for
+        one ordered list, and the level its items are at: a nested list's own (its style's
+        list may define no level but the first)."""
+        style = self.doc.styles.element.get_by_id(self.style_ids[style_name])
         num_pr = style.pPr.find(qn("w:numPr")) if style.pPr is not None else None
         if num_pr is None:
             return None   # a reference document without numbered list styles
         numbering = self.doc.part.numbering_part.element
         base = numbering.num_having_numId(int(num_pr.find(qn("w:numId")).get(qn("w:val"))))
         abstract = base.find(qn("w:abstractNumId")).get(qn("w:val"))
+        level = num_pr.find(qn("w:ilvl"))
+        ilvl = 0 if level is None else int(level.get(qn("w:val")))
         num = numbering.add_num(int(abstract))
-        num.append(parse_xml(f'<w:lvlOverride {nsdecls("w")} w:ilvl="0">'
+        num.append(parse_xml(f'<w:lvlOverride {nsdecls("w")} w:ilvl="{ilvl}">'
                              f'<w:startOverride w:val="{start}"/></w:lvlOverride>'))
-        return num.numId
+        return num.numId, ilvl
 
     # ------------------------------------------------------------- inlines
 
