@@ -3,9 +3,9 @@
 An output's key covers its data file, every template its audience uses
 (through extends, includes and imports), the audience's resolved settings
 and visibility levels, the theme file with its logo, reference document and
-font files, the format, and briefgen's own code with the versions of the
-libraries that render.  Decisions come from these hashes, never from file
-times.
+font files, the format with the package and version that provides it, and
+briefgen's own code with the versions of the libraries that render.
+Decisions come from these hashes, never from file times.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..compose.templating import templates_fingerprint
 from ..hashing import code_fingerprint, digest
 from ..project.theme import theme_fingerprint
+from ..renderers.registry import installed
 
 
 class Fingerprints:
@@ -38,22 +39,4 @@ class Fingerprints:
         return digest(code_fingerprint(), repr(sorted(settings.items())),
                        repr(self.project.levels),
                        templates_fingerprint(self.project.environment(), audience.template),
-                       self._themes[id(theme)], fmt)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+                       self._themes[id(theme)], fmt, installed().origin(fmt))

@@ -193,7 +193,7 @@ def render_composed(project: Project, composed: Composed, fmt: str, file: str) -
         data = renderer.render(composed.document)
     _check_size(data, audience.name, fmt, project.limits.max_output_bytes)
     return Rendered(data, composed.seconds + time.perf_counter() - started, renderer.pages,
-                    tuple(over_budget(file, audience, renderer.pages)))
+                    tuple(over_budget(file, audience, fmt, renderer.pages)))
 
 
 def render(loaded: LoadedBrief, audience_name: str, fmt: str,
@@ -226,13 +226,13 @@ def nothing_but_summary(project: Project, loaded: LoadedBrief, name: str) -> lis
                     "brief holds only the summary")]
 
 
-def over_budget(file: str, audience: Audience, pages: int | None) -> list[Problem]:
+def over_budget(file: str, audience: Audience, fmt: str, pages: int | None) -> list[Problem]:
     """A warning when a paginated output runs past its audience's length budget."""
     if pages is None or audience.pages is None or pages <= audience.pages:
         return []
     over = pages - audience.pages
     return [Problem(Location(file), f"audience {audience.name}",
-                    f"the PDF has {pages} pages, {over} over its budget of {audience.pages} "
+                    f"the {fmt.upper()} has {pages} pages, {over} over its budget of {audience.pages} "
                     f"(pages: in {audience.origins.get('pages', 'the audience defaults')})")]
 
 

@@ -274,7 +274,8 @@ def cache_command(clear) -> None:
     click.echo(f"{folder}: {count} entries, {size / 2**20:.1f} MiB")
 
 
-def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], int]:
+def _build_once(project: Path, jobs: int | None, strict: bool,
+                executor: str | None = None) -> Callable[[], int]:
     """A build to run again and again: failures are shown, never fatal; returns the exit
     code the build alone would have had."""
     import os
@@ -287,7 +288,7 @@ def _build_once(project: Path, jobs: int | None, strict: bool) -> Callable[[], i
         try:
             with show.progress_for(quiet=False) as progress:
                 report = run_build(Project.at(project), jobs=jobs or os.cpu_count() or 1,
-                                   strict=strict, progress=progress)
+                                   strict=strict, progress=progress, executor=executor)
             show.print_summary(report)
             return 0 if report.ok else 1
         except BriefgenError as error:
@@ -322,17 +323,19 @@ def watch(project, jobs) -> None:
               show_default=True, help="Project root.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Worker processes.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--executor", metavar="URL", default=None,
+              help="Run each build's work on dask://HOST:PORT (needs briefgen[dask]).")
 @click.option("--runs", type=click.IntRange(min=1), default=None,
               help="Stop after this many builds, exiting with the last one's code "
                    "(default: run until stopped).")
-def schedule(cron, project, jobs, strict, runs) -> None:
+def schedule(cron, project, jobs, strict, executor, runs) -> None:
     """Run the build in the foreground on a CRON expression, e.g. "0 6 * * 1-5"."""
     from ..build.schedule import next_run
     from ..build.schedule import schedule as run_schedule
 
     next_run(cron, __import__("datetime").datetime.now())
     try:
-        code = run_schedule(cron, _build_once(project, jobs, strict), runs,
+        code = run_schedule(cron, _build_once(project, jobs, strict, executor), runs,
                             announce=lambda when: click.echo(
                                 f"next build at {when:%Y-%m-%d %H:%M:%S}", err=True))
     except KeyboardInterrupt:
