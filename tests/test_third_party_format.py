@@ -215,3 +215,23 @@ def test_a_format_whose_import_fails_is_refused_with_the_import_error():
     message = refusal("odp", "briefgen_no_such_module:Renderer")
     assert "'odp'" in message and "cannot be loaded" in message
     assert "ModuleNotFoundError" in message and "briefgen_no_such_module" in message
+
+
+def test_a_format_name_two_packages_register_is_refused_naming_both():
+    """A package cannot silently take the place of another's format, DOCX included."""
+    formats = Formats([EntryPoint("docx", "briefgen.renderers.docx.renderer:DocxRenderer",
+                                  GROUP),
+                       EntryPoint("docx", "evil_docx:Renderer", GROUP),
+                       EntryPoint("pdf", "briefgen.renderers.pdf.renderer:PdfRenderer", GROUP)])
+    with pytest.raises(UsageError) as refused:
+        formats.renderer("docx")
+    (problem,) = refused.value.problems
+    assert "more than one package" in problem.message
+    assert "DocxRenderer" in problem.message and "evil_docx:Renderer" in problem.message
+    assert formats.renderer("pdf").format == "pdf"
+
+
+def test_names_that_are_no_file_extension_are_not_formats():
+    formats = Formats([EntryPoint(name, "collections:OrderedDict", GROUP)
+                       for name in ("DOCX", "../x", "a.b", "", "x" * 17)])
+    assert formats.names() == ()

@@ -233,7 +233,10 @@ def formats() -> None:
 
     found = installed()
     for name in found.names():
-        click.echo(f"{name:<8} .{name:<7} {found.origin(name)}")
+        try:
+            click.echo(f"{name:<8} .{name:<7} {found.origin(name)}")
+        except BriefgenError as error:     # a name two packages register
+            click.echo(f"{name:<8} refused: {error.problems[0].message}")
     for scheme, origin in sorted(executors().items()):
         click.echo(f"executor {scheme}:// {origin}")
 

@@ -3,7 +3,8 @@
 
 A format is found by name without being imported (a DOCX build never loads ReportLab),
 and its class is loaded on first use and checked: a ``Renderer`` whose ``format`` is the
-name it is registered under.  A format's name is its file extension (``txt`` writes
+name it is registered under.  A name two packages register is refused, naming both, so
+no package can silently take the place of another's format.  A format's name is its file extension (``txt`` writes
 ``.txt``), so where an output goes is known without importing its renderer.
 """
 
@@ -24,8 +25,14 @@ class Formats:
     """Formats by name, from entry points; each class loaded once, when first asked for."""
 
     def __init__(self, entries):
-        self.entries = {e.name: e for e in sorted(entries, key=lambda e: e.name)
-                        if NAME.match(e.name)}
+        self.entries: dict = {}
+        self.twice: dict[str, list] = {}    # names two packages register: refused by name
+        for entry in sorted(entries, key=lambda e: (e.name, e.value)):
+            if not NAME.match(entry.name):
+                continue
+            if entry.name in self.entries and self.entries[entry.name].value != entry.value:
+                self.twice.setdefault(entry.name, [self.entries[entry.name]]).append(entry)
+            self.entries.setdefault(entry.name, entry)
         self.loaded: dict[str, type] = {}
 
     def names(self) -> tuple[str, ...]:
@@ -43,12 +50,19 @@ class Formats:
 
     def origin(self, name: str) -> str:
         """Where a format comes from: its distribution and the class it names."""
-        entry = self._entry(name)
+        return self._described(self._entry(name))
+
+    @staticmethod
+    def _described(entry) -> str:
         dist = entry.dist
         package = f"{dist.name} {dist.version}" if dist is not None else "unknown package"
         return f"{package} ({entry.value})"
 
     def _entry(self, name: str):
+        if name in self.twice:
+            raise UsageError(f"the format '{name}' is registered by more than one package ("
+                             f"{'; '.join(self._described(e) for e in self.twice[name])}); "
+                             "expected one: uninstall the other")
         try:
             return self.entries[name]
         except KeyError:
