@@ -39,11 +39,16 @@ def executor_for(url: str | None, jobs: int) -> Executor:
     if url is None:
         return process_pool("process://", jobs) if jobs > 1 else InProcess()
     scheme = url.partition("://")[0] if "://" in url else ""
-    factories = {entry.name: entry for entry in metadata.entry_points(group=GROUP)}
-    if scheme not in factories:
-        raise UsageError(f"found the executor '{url}', expected a URL whose scheme is one of "
-                         f"{', '.join(sorted(factories))} (such as dask://HOST:PORT)")
-    return factories[scheme].load()(url, jobs)
+    entries = list(metadata.entry_points(group=GROUP))
+    found = {entry.value for entry in entries if entry.name == scheme}
+    if not found:
+        raise UsageError(f"found the executor '{url[:200]}', expected a URL whose scheme is "
+                         f"one of {', '.join(sorted({e.name for e in entries}))} (such as "
+                         "dask://HOST:PORT)")
+    if len(found) > 1:
+        raise UsageError(f"the executor scheme '{scheme}' is registered by more than one "
+                         f"package ({'; '.join(sorted(found))}); expected one")
+    return next(e for e in entries if e.name == scheme).load()(url, jobs)
 
 
 def executors() -> dict[str, str]:
