@@ -9,7 +9,7 @@ printed beside the figures.
   fresh interpreter (median of 5);
 * per document: the seed brief rendered in this process after the imports and a
   warm-up render (median and min of 20), and the same split into stages with
-  ``briefgen.pipeline`` functions; "first" is the warm-up render (cold caches);
+  ``briefgen.build.stages`` functions; "first" is the warm-up render (cold caches);
 * whole build: ``briefgen build --out <tmpdir>`` as a fresh process (median of 5);
 * memory: ``ru_maxrss`` of the build process, ``tracemalloc`` peak of one render.
 """
@@ -45,7 +45,7 @@ PROCESS_RUNS = 5
 TARGETS_MS = {"docx": 12.0, "pdf": 12.0, "build": 800.0}
 IMPORTS = ("briefgen", "briefgen.data.load", "briefgen.build.stages")
 IMPORT_PROBE = (f"import time\nstarted = time.perf_counter()\nimport {', '.join(IMPORTS)}\n"
-                f"for fmt in {FORMATS!r}:\n    briefgen.pipeline.renderer_for(fmt)\n"
+                f"for fmt in {FORMATS!r}:\n    briefgen.build.stages.renderer_for(fmt)\n"
                 "print(time.perf_counter() - started)")
 
 

@@ -23,12 +23,12 @@ from ..files import os_problem, remove_leftovers, write_atomic
 from ..project import Project
 from ..renderers import formats as known_formats
 from . import stages
-from .executors import InProcess, executor_for
+from .executors import InProcess, executor_for, process_pool
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest
 from .plan import Plan, plan
 from .publish import BriefResult, Output, output_name, publish
-from .work import Done, Work, run, run_elsewhere
+from .work import Done, Work, prepare_elsewhere, run, run_elsewhere, serving
 
 LOCK = ".briefgen.lock"
 
@@ -55,73 +55,123 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
     started = time.perf_counter()
     project = project.fresh()      # nothing an earlier build read is taken for current
     names, fmts = _requested(project, audiences, fmts)
-    for name in names:   # a broken theme or template fails the run before anything renders
-        stages.check_templates(project, project.audience(name))
-        stages.check_formats(project, project.audience(name), fmts)
     paths = list(dict.fromkeys(files or project.brief_files()))
     report = BuildReport()
-    _output_folder(project.out)
-    with _locked(project.out, wait):
-        remove_leftovers(project.out)
-        manifest = _manifest(project, report)
-        planned = plan(project, manifest, paths, names, fmts, force=force, strict=strict)
-        report.skipped, report.failures = planned.skipped, planned.failures
-        report.warnings.extend(planned.warnings)
-        with _running(planned, executor, jobs) as pool:
-            for result in execute(planned, pool, _workers(executor, jobs), progress):
+    with _running(project, executor, jobs, len(paths), names, fmts) as running:
+        for name in names:   # a broken template fails the run before anything renders
+            stages.check_templates(project, project.audience(name))
+        _output_folder(project.out)
+        with _locked(project.out, wait):
+            remove_leftovers(project.out)
+            manifest = _manifest(project, report)
+            planned = plan(project, manifest, paths, names, fmts, force=force, strict=strict)
+            report.skipped, report.failures = planned.skipped, planned.failures
+            report.warnings.extend(planned.warnings)
+            _check_formats(planned, running)
+            for result in execute(planned, running, progress):
                 _collect(result, manifest, report)
-        with _os_errors("writing the build manifest"):
-            write_atomic(project.out / MANIFEST, manifest.dumps())
+            with _os_errors("writing the build manifest"):
+                write_atomic(project.out / MANIFEST, manifest.dumps())
     report.seconds = time.perf_counter() - started
     return report
 
 
+@dataclass
+class Running:
+    """Where a build's work runs: the executor, how many parts it takes at once, and
+    whether this process takes a part of each brief itself meanwhile (``here``)."""
+
+    pool: Executor
+    workers: int
+    here: bool = False
+    local: bool = False            # this machine's pool: a single part runs here instead
+
+
 @contextmanager
-def _running(planned: Plan, url: str | None, jobs: int):
-    """The executor for the plan's work (this process for one piece of work), shut down
-    when done; on a failure or a stop, nothing more is started and the workers end before
-    the lock is released."""
-    if url is None and (len(planned.jobs) <= 1 and len(planned.formats) <= 1 or jobs <= 1
-                        or not planned.jobs):
-        yield InProcess()
+def _running(project: Project, url: str | None, jobs: int, briefs: int, names, fmts):
+    """The executor for the build, made before it plans: this process alone with one job;
+    with fewer briefs than ``jobs``, a pool of one fewer workers beside this process,
+    started at once and readying the formats it will take while this process plans; else
+    a pool of ``jobs`` workers.  Shut down when done; on a failure or a stop, nothing more
+    is started and the workers end before the lock is released."""
+    if url is None and jobs <= 1:
+        yield Running(InProcess(), 1)
         return
-    pool = executor_for(url, jobs)
-    try:
-        yield pool
-    except BaseException:
-        with _signals_held():
-            pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    here = url is None and briefs < jobs and len(fmts) > 1
+    with serving(project):        # forked workers start with what this process has read
+        pool = executor_for(url, jobs) if url else process_pool("process://", jobs - here)
+        try:
+            if here:
+                pool.submit(prepare_elsewhere, project, names, fmts[1:])
+            yield Running(pool, jobs if url is None else 8 * jobs, here, url is None)
+        except BaseException:
+            with _signals_held():
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
 
-def _workers(url: str | None, jobs: int) -> int:
-    return max(jobs, 1) if url is None else 8 * max(jobs, 1)
+def _check_formats(planned: Plan, running: Running) -> None:
+    """Each format's check of each theme, before anything renders, for the formats this
+    process renders, or for every format when workers are forked from it (they inherit
+    the renderers it imports).  A worker checks what it renders itself (``stages.make``),
+    so a format this process only hands on is not imported here for nothing."""
+    project = planned.project
+    fmts = planned.formats
+    if running.here:
+        fmts = tuple(dict.fromkeys(job.formats()[0] for job in planned.jobs))
+    for name in planned.audiences:
+        stages.check_formats(project, project.audience(name), fmts)
 
 
-def execute(planned: Plan, pool: Executor, workers: int, progress=None):
-    """Each brief's result as soon as all its parts are back from ``pool``, with at most
-    twice ``workers`` parts in flight (so that finished bytes are written, not hoarded)."""
-    parts = split(planned, 1 if isinstance(pool, InProcess) else workers)
-    if progress:
-        progress("start", len(planned.jobs))
-    remote = not isinstance(pool, InProcess)
-    queue, pending, done = iter(parts), {}, {}
-    window = 1 if not remote else 2 * workers
+def execute(planned: Plan, running: Running, progress=None):
+    """Each brief's result as soon as all its parts are back, with at most twice the
+    workers' parts in flight (so that finished bytes are written, not hoarded); with
+    ``running.here``, this process renders the first part of each brief meanwhile."""
+    parts = split(planned, running.workers)
+    if running.local and len(parts) == 1:       # no worker is worth starting for one part
+        running = Running(InProcess(), 1)
+    here = [w for i, w in enumerate(parts) if running.here and
+            (i == 0 or parts[i - 1].job is not w.job)]
+    queue, pending = iter([w for w in parts if w not in here]), {}
+    remote = not isinstance(running.pool, InProcess)
+    window = 2 * running.workers if remote else 1
+    results = _Results(planned, parts, progress)
     while True:
         while len(pending) < window and (work := next(queue, None)) is not None:
-            pending[_submit(pool, planned.project, work, remote)] = work
-        if not pending:
+            pending[_submit(running.pool, planned.project, work, remote)] = work
+        if here:
+            work = here.pop(0)
+            yield from results.add(work, run(planned.project, work))
+            finished = [future for future in pending if future.done()]
+        elif pending:
+            finished, _ = waiting(pending, return_when=FIRST_COMPLETED)
+        else:
             return
-        finished, _ = waiting(pending, return_when=FIRST_COMPLETED)
         for future in finished:
             work = pending.pop(future)
-            done.setdefault(work.job, []).append(_outcome(future, work))
-            if len(done[work.job]) == _count(parts, work.job):
-                result = publish(planned.project, work.job, done.pop(work.job))
-                if progress:
-                    progress("done", result)
-                yield result
+            yield from results.add(work, _outcome(future, work))
+
+
+class _Results:
+    """The parts back so far, each brief published once all of its parts are."""
+
+    def __init__(self, planned: Plan, parts: list[Work], progress):
+        self.planned, self.progress = planned, progress
+        self.expected = {}
+        for work in parts:
+            self.expected[work.job] = self.expected.get(work.job, 0) + 1
+        self.back: dict = {}
+        if progress:
+            progress("start", len(planned.jobs))
+
+    def add(self, work: Work, done: Done):
+        self.back.setdefault(work.job, []).append(done)
+        if len(self.back[work.job]) == self.expected[work.job]:
+            result = publish(self.planned.project, work.job, self.back.pop(work.job))
+            if self.progress:
+                self.progress("done", result)
+            yield result
 
 
 def split(planned: Plan, workers: int) -> list[Work]:
@@ -132,10 +182,6 @@ def split(planned: Plan, workers: int) -> list[Work]:
     if len(planned.jobs) >= workers:
         return [Work(job, job.formats(), strict) for job in planned.jobs]
     return [Work(job, (fmt,), strict) for job in planned.jobs for fmt in job.formats()]
-
-
-def _count(parts: list[Work], job) -> int:
-    return sum(1 for work in parts if work.job is job)
 
 
 def _submit(pool: Executor, project: Project, work: Work, remote: bool):

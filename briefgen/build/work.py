@@ -10,11 +10,13 @@ stops no other.  Writing, editions and the manifest stay with the build.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..data.load import LoadedBrief
 from ..errors import BriefgenError, Location, Problem
 from ..project import Project
+from ..renderers import renderer_for
 from . import stages
 from .plan import Job
 from .reviews import review_items, stale_reviews
@@ -47,6 +49,20 @@ def run_elsewhere(project: Project, work: Work) -> Done:
     """``run`` in a worker process or on a cluster, keeping what the build it serves has
     read (its themes, templates and checks) from one job to the next."""
     return run(_served(project), work)
+
+
+def prepare_elsewhere(project: Project, names, fmts) -> None:
+    """Ready a worker for ``fmts`` while the build plans: import their renderers, read the
+    fonts and build the styles of each audience's theme (a failure waits for the render
+    that meets it)."""
+    project = _served(project)
+    try:
+        for fmt in fmts:
+            renderer = renderer_for(fmt)
+            for name in names:
+                renderer.prepare(project.theme_for(project.audience(name)))
+    except BriefgenError:
+        pass
 
 
 def run(project: Project, work: Work) -> Done:
@@ -123,6 +139,18 @@ def internal_error(path, error: BaseException) -> Problem:
 # with what that build read (themes, templates), so that its next job reads them again
 # only if it belongs to another build.
 _SERVING: dict = {}
+
+
+@contextmanager
+def serving(project: Project):
+    """While a build runs its work elsewhere: worker processes forked from this one start
+    with ``project`` as the build they serve, with everything it has read."""
+    _SERVING.clear()
+    _SERVING[project.state.token] = project
+    try:
+        yield
+    finally:
+        _SERVING.clear()
 
 
 def _served(project: Project) -> Project:
