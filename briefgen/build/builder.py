@@ -68,6 +68,8 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
             report.skipped, report.failures = planned.skipped, planned.failures
             report.warnings.extend(planned.warnings)
             _check_formats(planned, running)
+            if running.here and planned.jobs:     # the helpers ready fonts and styles
+                running.pool.submit(prepare_elsewhere, project, names, fmts[1:])
             for result in execute(planned, running, progress):
                 _collect(result, manifest, report)
             with _os_errors("writing the build manifest"):
@@ -89,11 +91,11 @@ class Running:
 
 @contextmanager
 def _running(project: Project, url: str | None, jobs: int, briefs: int, names, fmts):
-    """The executor for the build, made before it plans: this process alone with one job;
-    with fewer briefs than ``jobs``, a pool of one fewer workers beside this process,
-    started at once and readying the formats it will take while this process plans; else
-    a pool of ``jobs`` workers.  Shut down when done; on a failure or a stop, nothing more
-    is started and the workers end before the lock is released."""
+    """The executor for the build (its processes start with the first work sent): this
+    process alone with one job; with fewer briefs than ``jobs``, a pool of one fewer
+    workers beside this process; else a pool of ``jobs`` workers.  Shut down when done;
+    on a failure or a stop, nothing more is started and the workers end before the lock
+    is released."""
     if url is None and jobs <= 1:
         yield Running(InProcess(), 1)
         return
@@ -101,8 +103,6 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
     with serving(project):        # forked workers start with what this process has read
         pool = executor_for(url, jobs) if url else process_pool("process://", jobs - here)
         try:
-            if here:
-                pool.submit(prepare_elsewhere, project, names, fmts[1:])
             yield Running(pool, jobs if url is None else 8 * jobs, here, url is None)
         except BaseException:
             with _signals_held():
