@@ -117,3 +117,11 @@ class UsageError(BriefgenError):
     """The command line or API was called with arguments that make no sense."""
 
     exit_code = 2
+
+
+class Stopped(SystemExit):
+    """A signal stopped the run (SIGINT, SIGTERM): it unwinds through every guard that
+    turns other failures into a brief's problem, and exits 128 + the signal."""
+
+
+INTERRUPTS = (KeyboardInterrupt, Stopped)    # what no guard may swallow

@@ -15,10 +15,10 @@ import time
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor
 from concurrent.futures import wait as waiting
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import BriefgenError, BusyError, Location, Problem, UsageError
+from ..errors import INTERRUPTS, BriefgenError, BusyError, Location, Problem, UsageError
 from ..files import os_problem, remove_leftovers, write_atomic
 from ..project import Project
 from ..renderers import formats as known_formats
@@ -87,6 +87,7 @@ class Running:
     workers: int
     here: bool = False
     local: bool = False            # this machine's pool: a single part runs here instead
+    elsewhere: bool = False        # another machine's workers: absolute paths only
 
 
 @contextmanager
@@ -103,7 +104,8 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
     with serving(project):        # forked workers start with what this process has read
         pool = executor_for(url, jobs) if url else process_pool("process://", jobs - here)
         try:
-            yield Running(pool, jobs if url is None else 8 * jobs, here, url is None)
+            yield Running(pool, jobs if url is None else 8 * jobs, here, url is None,
+                          url is not None)
         except BaseException:
             with _signals_held():
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -139,7 +141,7 @@ def execute(planned: Plan, running: Running, progress=None):
     results = _Results(planned, parts, progress)
     while True:
         while len(pending) < window and (work := next(queue, None)) is not None:
-            pending[_submit(running.pool, planned.project, work, remote)] = work
+            pending[_submit(running, planned.project, work)] = work
         if here:
             work = here.pop(0)
             yield from results.add(work, run(planned.project, work))
@@ -184,9 +186,16 @@ def split(planned: Plan, workers: int) -> list[Work]:
     return [Work(job, (fmt,), strict) for job in planned.jobs for fmt in job.formats()]
 
 
-def _submit(pool: Executor, project: Project, work: Work, remote: bool):
+def _submit(running: Running, project: Project, work: Work):
+    """``work`` sent to the executor: as it is to this process, with absolute paths to
+    another machine's workers (whose working folder is their own)."""
+    pool = running.pool
+    if running.elsewhere:
+        project, work = project.absolute(), replace(work, job=work.job.absolute())
     try:
-        return pool.submit(run_elsewhere if remote else run, project, work)
+        if isinstance(pool, InProcess):
+            return pool.submit(run, project, work)
+        return pool.submit(run_elsewhere, project, work)
     except BrokenExecutor:
         from concurrent.futures import Future
 
@@ -200,7 +209,9 @@ def _outcome(future, work: Work) -> Done:
         return future.result()
     except BrokenExecutor:
         return Done(work, problems=[worker_died(work.job.path)])
-    except Exception as error:  # noqa: BLE001 - a cluster's failures are many
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a cluster's failures are many
         from .work import internal_error
 
         return Done(work, problems=[internal_error(work.job.path, error)])
@@ -255,9 +266,11 @@ def _manifest(project: Project, report: BuildReport) -> Manifest:
 
 
 def _expected_path(brief_id: str, slot: str) -> str | None:
+    """Where briefgen writes an output: known from the format's name alone, so a record
+    of a format no longer installed is still understood (and its files archived)."""
     try:
         return output_name(brief_id, slot)
-    except UsageError:              # a format no longer installed
+    except (UsageError, ValueError):   # no slot of briefgen's
         return None
 
 

@@ -16,7 +16,7 @@ import sys
 from concurrent.futures import Executor, Future
 from importlib import metadata
 
-from ..errors import UsageError
+from ..errors import INTERRUPTS, UsageError
 
 GROUP = "briefgen.executors"
 
@@ -28,7 +28,9 @@ class InProcess(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - the caller's future holds it
+        except INTERRUPTS:
+            raise
+        except BaseException as error:  # noqa: BLE001 - the caller's future holds it
             future.set_exception(error)
         return future
 
@@ -48,7 +50,25 @@ def executor_for(url: str | None, jobs: int) -> Executor:
     if len(found) > 1:
         raise UsageError(f"the executor scheme '{scheme}' is registered by more than one "
                          f"package ({'; '.join(sorted(found))}); expected one")
-    return next(e for e in entries if e.name == scheme).load()(url, jobs)
+    return _made(next(e for e in entries if e.name == scheme), url, jobs)
+
+
+def _made(entry, url: str, jobs: int) -> Executor:
+    """The executor a plug-in makes; any failure of the plug-in (not a refusal it words
+    itself) is one message naming it."""
+    try:
+        made = entry.load()(url, jobs)
+    except UsageError:
+        raise
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a third party's failures are many
+        raise UsageError(f"the executor '{entry.name}' ({entry.value}) failed to start: "
+                         f"{type(error).__name__}: {str(error)[:200]}") from None
+    if not isinstance(made, Executor):
+        raise UsageError(f"the executor '{entry.name}' ({entry.value}) gave "
+                         f"{type(made).__name__}, expected a concurrent.futures.Executor")
+    return made
 
 
 def executors() -> dict[str, str]:
@@ -78,8 +98,12 @@ PR_SET_PDEATHSIG = 1
 
 
 def start_worker(parent: int | None) -> None:
-    """A worker process's start: on Linux, death with the build that forked it
-    (``parent``: its process id, when the worker was forked from it)."""
+    """A worker process's start: the command line's signal handlers are not its own (an
+    interrupt is the build's to handle, and the pool's SIGTERM ends the worker at once),
+    and on Linux, death with the build that forked it (``parent``: its process id, when
+    the worker was forked from it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 

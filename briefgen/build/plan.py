@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..data.yamlsource import top_level_scalar
@@ -45,6 +45,12 @@ class Job:
     slots: tuple                      # the slots to render: those not current
     previous: BriefRecord | None = None
     snapshot: Snapshot | None = None
+
+    def absolute(self) -> "Job":
+        """The job with its files named by absolute paths, for a worker in another folder."""
+        snapshot = self.snapshot and Snapshot(Path(os.path.abspath(self.snapshot.path)),
+                                              self.snapshot.data)
+        return replace(self, path=Path(os.path.abspath(self.path)), snapshot=snapshot)
 
     def formats(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(slot.split("/")[1] for slot in self.slots))

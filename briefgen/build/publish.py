@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import BriefgenError, Location, Problem
+from ..errors import BriefgenError, Location, Problem, UsageError
 from ..files import os_problem
 from ..project import Project
-from ..renderers import extension_for, formats
+from ..renderers import formats
+from ..renderers.registry import NAME
 from . import editions
 from .manifest import BriefRecord, OutputRecord
 from .plan import Job
@@ -42,8 +43,8 @@ class BriefResult:
 def publish(project: Project, job: Job, parts: list[Done]) -> BriefResult:
     """The brief's outputs, rendered in ``parts``, written as one publication; nothing is
     written if any part failed.  A failure to write is the brief's problem, returned."""
-    result = BriefResult(job, warnings=_warnings(parts))
-    result.problems = [p for part in parts for p in part.problems]
+    result = BriefResult(job, warnings=_once(w for part in parts for w in part.warnings))
+    result.problems = _once(p for part in parts for p in part.problems)
     if result.problems:
         return result
     try:
@@ -69,12 +70,11 @@ def _write(project: Project, job: Job, parts: list[Done], result: BriefResult) -
                             publication.archive_as is not None)
 
 
-def _warnings(parts: list[Done]) -> list:
-    """The warnings of every part, each once (every part loads the brief, and warns of
-    its stale reviews)."""
+def _once(problems) -> list:
+    """Each problem once: every part of a brief loads it, and warns of its stale reviews
+    (and with --strict, fails on them)."""
     seen: list = []
-    for part in parts:
-        seen.extend(w for w in part.warnings if w not in seen)
+    seen.extend(p for p in problems if p not in seen)
     return seen
 
 
@@ -83,9 +83,12 @@ def output_path(out: Path, brief_id: str, slot: str) -> Path:
 
 
 def output_name(brief_id: str, slot: str) -> str:
-    """Where an output is written, relative to the output folder."""
+    """Where an output is written, relative to the output folder: a format's extension
+    is its name, whether or not the format is installed now."""
     audience, fmt = slot.split("/")
-    return f"{brief_id}/{brief_id}-{audience}{extension_for(fmt)}"
+    if not NAME.match(fmt):
+        raise UsageError(f"found the format name '{fmt[:40]}', expected a file extension")
+    return f"{brief_id}/{brief_id}-{audience}.{fmt}"
 
 
 def _recorded_edition(record: BriefRecord | None, brief_id: str) -> str | None:
@@ -102,10 +105,16 @@ def _publication(out: Path, job: Job, done: Done, rendered: dict, paths: dict,
     files[editions.snapshot_path(out, brief_id)] = job.data
     in_place, has_copy = editions.edition_in_place(
         out, brief_id, _recorded_edition(job.previous, brief_id))
+    recorded = job.previous.outputs if job.previous is not None else {}
+    extensions = {f".{fmt}" for fmt in (*formats(), *(s.split("/")[1] for s in recorded))}
+    previous = editions.outputs_in_place(out, brief_id, extensions)
+    if in_place is None and previous:
+        raise BriefgenError.at(str(editions.snapshot_path(out, brief_id)), (
+            f"is missing or unreadable, and the manifest does not say which edition the "
+            f"outputs in {out / brief_id} are; expected to know it before replacing them "
+            "(put the data copy back, or move those outputs away)"))
     if in_place is None or in_place == edition:
         return editions.Publication(out, brief_id, files)
-    extensions = {extension_for(fmt) for fmt in formats()}
-    previous = editions.outputs_in_place(out, brief_id, extensions)
     retire = [p for p in previous if p not in files]
     if not has_copy and previous:
         warnings.append(Problem(Location(str(editions.snapshot_path(out, brief_id))), "",

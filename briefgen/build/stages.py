@@ -20,7 +20,15 @@ from ..data.audiences import Audience, select
 from ..data.changes import compare
 from ..data.load import LoadedBrief
 from ..data.yamlsource import dotted
-from ..errors import BriefgenError, GlyphError, Location, MarkupError, Problem, RenderError
+from ..errors import (
+    INTERRUPTS,
+    BriefgenError,
+    GlyphError,
+    Location,
+    MarkupError,
+    Problem,
+    RenderError,
+)
 from ..limits import bounded
 from ..project import Project, fonts
 from ..project.theme import DEFAULT_THEME, Theme
@@ -190,7 +198,8 @@ def render_composed(project: Project, composed: Composed, fmt: str, file: str) -
     limit = project.limits.max_render_seconds
     left = max(limit - composed.seconds, 0.001) if limit > 0 else 0   # 0: no limit
     with bounded(project.limits, file, f"the {audience.name} {fmt.upper()}", left):
-        data = renderer.render(composed.document)
+        data = _rendered(renderer, composed.document, fmt)
+    _check_contract(renderer, data, fmt)
     _check_size(data, audience.name, fmt, project.limits.max_output_bytes)
     return Rendered(data, composed.seconds + time.perf_counter() - started, renderer.pages,
                     tuple(over_budget(file, audience, fmt, renderer.pages)))
@@ -206,6 +215,34 @@ def check_glyphs_for(project: Project, loaded: LoadedBrief, audience_name: str, 
     """The glyph check, where any of ``fmts`` embeds fonts (its text must be drawable)."""
     if any(embeds_fonts(fmt) for fmt in fmts):
         check_glyphs(loaded, project.theme_for(project.audience(audience_name)))
+
+
+def _rendered(renderer, document: blocks.Document, fmt: str):
+    """The renderer's output; a failure of a format from another package is that format's,
+    named with its package (briefgen's own failures are briefgen's bugs)."""
+    from ..renderers.registry import installed
+
+    origin = installed().origin(fmt)
+    try:
+        return renderer.render(document)
+    except (BriefgenError, MemoryError, *INTERRUPTS):
+        raise
+    except BaseException as error:  # noqa: BLE001 - whatever a third party raises
+        if origin.startswith("briefgen "):
+            raise
+        raise RenderError(f"the {fmt} format ({origin}) failed: {type(error).__name__}: "
+                          f"{str(error)[:200]}") from None
+
+
+def _check_contract(renderer, data, fmt: str) -> None:
+    """A format gives bytes, and a page count that is a whole number or None."""
+    pages = renderer.pages
+    if not isinstance(data, bytes) or not (pages is None or type(pages) is int):
+        from ..renderers.registry import installed
+
+        raise RenderError(f"the {fmt} format ({installed().origin(fmt)}) returned "
+                          f"{type(data).__name__} with pages={str(pages)[:40]}; expected "
+                          "bytes, and pages a whole number or None: a fault of that format")
 
 
 def _check_size(data: bytes, name: str, fmt: str, limit: int) -> None:

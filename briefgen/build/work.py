@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..data.load import LoadedBrief
-from ..errors import BriefgenError, Location, Problem
+from ..errors import INTERRUPTS, BriefgenError, Location, Problem
 from ..project import Project
 from ..renderers import renderer_for
 from . import stages
@@ -80,8 +80,10 @@ def run(project: Project, work: Work) -> Done:
     except MemoryError:
         done.problems = [Problem(Location(str(path)), "", "ran out of memory while "
                                  "building it (limits: max_render_memory)")]
-    except Exception as error:  # noqa: BLE001 - a bug must not stop the other briefs
-        done.problems = [internal_error(path, error)]
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a bug, or a format's sys.exit, stops
+        done.problems = [internal_error(path, error)]   # no other brief
     if done.problems:
         done.rendered = {}
     return done
@@ -105,7 +107,8 @@ def _render(project: Project, work: Work, done: Done) -> None:
             done.rendered[f"{name}/{fmt}"] = rendered
             done.warnings.extend(rendered.warnings)
     if work.strict and done.warnings:
-        raise BriefgenError(done.warnings)
+        strict, done.warnings = done.warnings, []     # a verdict now, not also a warning
+        raise BriefgenError(strict)
 
 
 def _previous(project: Project, job: Job, loaded: LoadedBrief,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import BriefgenError, Location, Problem
+from ..errors import BriefgenError, Location, Problem, Stopped
 
 # The command line loads no pydantic plugins: looking for them scans every installed
 # package's metadata, 15 ms of each run.  (The library, imported by others, does not do this.)
@@ -83,7 +83,7 @@ def _terminated(signum, frame) -> None:
     context = click.get_current_context(silent=True)
     if context is not None:      # for commands a library turns the signal into a return
         context.find_root().meta["briefgen.stopped_by"] = signum
-    raise SystemExit(128 + signum)
+    raise Stopped(128 + signum)
 
 
 def _exit_if_stopped() -> None:

@@ -254,20 +254,24 @@ def dotted(path: Path) -> str:
 
 def top_level_scalar(data: bytes, key: str) -> str | None:
     """The text of ``key`` at the top level of a YAML mapping, read from the parser's
-    events alone (no values built, no aliases expanded, no recursion): for a brief's id
-    or edition before, or without, loading it.  None if absent, not text, or malformed."""
+    events alone (no values built, no recursion): for a brief's id or edition before, or
+    without, loading it.  An alias of a scalar reads as that scalar, as the loader reads
+    it.  None if absent, not text, or malformed."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    depth, current, expecting_key = 0, None, True
+    depth, current, expecting_key, anchors = 0, None, True, {}
     try:
         for event in yaml.parse(data, Loader=loader):
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is not None:
+                anchors[event.anchor] = event.value
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 expecting_key = expecting_key or depth == 1    # a value that is a collection
                 depth += 1
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
-                if not expecting_key and current == key and isinstance(event, yaml.ScalarEvent):
-                    return event.value
+                if not expecting_key and current == key:
+                    return event.value if isinstance(event, yaml.ScalarEvent) \
+                        else anchors.get(event.anchor)
                 current = getattr(event, "value", None) if expecting_key else None
                 expecting_key = not expecting_key
     except yaml.YAMLError:

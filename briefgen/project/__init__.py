@@ -74,6 +74,16 @@ class Project:
         root = Path(root)
         return cls(root=root, data=root / "data", out=root / "out")
 
+    def absolute(self) -> "Project":
+        """The project with every folder absolute, its state kept: what a worker that
+        runs in another folder (a cluster's) must be given."""
+        def whole(path):
+            return Path(os.path.abspath(path)) if path is not None else None
+
+        return replace(self, root=whole(self.root), data=whole(self.data),
+                       out=whole(self.out), templates=whole(self.templates),
+                       themes=whole(self.themes), file=whole(self.file))
+
     def with_theme(self, theme: Theme) -> "Project":
         """The project with one theme for every audience."""
         return replace(self, only_theme=theme, state=ProjectState())

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from importlib import metadata
 
-from ..errors import UsageError
+from ..errors import INTERRUPTS, UsageError
 from .base import Renderer
 
 GROUP = "briefgen.formats"
@@ -73,7 +73,10 @@ class Formats:
     def _load(self, entry) -> type:
         try:
             cls = entry.load()
-        except Exception as error:  # noqa: BLE001 - a third party's import can fail anyhow
+        except INTERRUPTS:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a third party's import can fail
+            # anyhow, sys.exit included
             raise UsageError(f"the format '{entry.name}' ({entry.value}) cannot be loaded: "
                              f"{type(error).__name__}: {error}") from None
         if not (isinstance(cls, type) and issubclass(cls, Renderer)) or \
