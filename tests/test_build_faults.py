@@ -231,3 +231,24 @@ def test_strict_on_a_brief_split_by_format_says_each_problem_once(tmp_path):
     assert any("due for review by 2000-01-01" in m for m in messages), messages
     assert len(messages) == len(set(messages))
     assert not any("2000-01-01" in str(w) for w in report.warnings)
+
+
+def test_a_stale_review_in_a_brief_skipped_as_current_fails_a_strict_build(tmp_path):
+    root = seed_project(tmp_path / "p")
+    seed = root / "data" / f"{SEED_ID}.yaml"
+    seed.write_text(seed.read_text(encoding="utf-8").replace(
+        "    points:\n", "    points:\n      - text: Due long ago.\n        review_by: 2000-01-01\n",
+        1), encoding="utf-8")
+    assert build(Project.at(root), fmts=["docx"]).ok          # warned, not strict
+    again = build(Project.at(root), fmts=["docx"], strict=True)
+    assert again.skipped and not again.written
+    (failure,) = again.failures
+    assert "due for review by 2000-01-01" in str(failure)
+
+
+def test_a_format_name_that_is_no_extension_is_listed_as_refused(monkeypatch):
+    formats = installed()
+    monkeypatch.setattr(formats, "misnamed", [EntryPoint("../x", "some_pkg:Renderer", GROUP)])
+    result = cli("formats")
+    assert result.exit_code == 0
+    assert "'../x' refused: unknown package (some_pkg:Renderer) registers a name" in result.output

@@ -66,7 +66,10 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
             manifest = _manifest(project, report)
             planned = plan(project, manifest, paths, names, fmts, force=force, strict=strict)
             report.skipped, report.failures = planned.skipped, planned.failures
-            report.warnings.extend(planned.warnings)
+            if strict and planned.warnings:   # a skipped brief's stale review fails too
+                report.failures.append(BriefgenError(planned.warnings))
+            else:
+                report.warnings.extend(planned.warnings)
             _check_formats(planned, running)
             if running.here and planned.jobs:     # the helpers ready fonts and styles
                 running.pool.submit(prepare_elsewhere, project, names, fmts[1:])

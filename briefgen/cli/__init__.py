@@ -237,6 +237,9 @@ def formats() -> None:
             click.echo(f"{name:<8} .{name:<7} {found.origin(name)}")
         except BriefgenError as error:     # a name two packages register
             click.echo(f"{name:<8} refused: {error.problems[0].message}")
+    for entry in found.misnamed:
+        click.echo(f"{entry.name[:40]!r} refused: {found.described(entry)} registers a name "
+                   "that is no file extension (expected a to z and digits, at most 16)")
     for scheme, origin in sorted(executors().items()):
         click.echo(f"executor {scheme}:// {origin}")
 

@@ -27,8 +27,10 @@ class Formats:
     def __init__(self, entries):
         self.entries: dict = {}
         self.twice: dict[str, list] = {}    # names two packages register: refused by name
+        self.misnamed: list = []            # names that are no file extension: refused
         for entry in sorted(entries, key=lambda e: (e.name, e.value)):
             if not NAME.match(entry.name):
+                self.misnamed.append(entry)
                 continue
             if entry.name in self.entries and self.entries[entry.name].value != entry.value:
                 self.twice.setdefault(entry.name, [self.entries[entry.name]]).append(entry)
@@ -50,10 +52,10 @@ class Formats:
 
     def origin(self, name: str) -> str:
         """Where a format comes from: its distribution and the class it names."""
-        return self._described(self._entry(name))
+        return self.described(self._entry(name))
 
     @staticmethod
-    def _described(entry) -> str:
+    def described(entry) -> str:
         dist = entry.dist
         package = f"{dist.name} {dist.version}" if dist is not None else "unknown package"
         return f"{package} ({entry.value})"
@@ -61,7 +63,7 @@ class Formats:
     def _entry(self, name: str):
         if name in self.twice:
             raise UsageError(f"the format '{name}' is registered by more than one package ("
-                             f"{'; '.join(self._described(e) for e in self.twice[name])}); "
+                             f"{'; '.join(self.described(e) for e in self.twice[name])}); "
                              "expected one: uninstall the other")
         try:
             return self.entries[name]
