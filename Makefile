@@ -9,7 +9,7 @@ demo: setup                       ## build every brief of data/ into out/
 	$(BIN)/briefgen build
 
 test: setup                       ## run the test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:randomly -n auto --dist loadgroup
 
 setup: $(VENV)/.installed
 

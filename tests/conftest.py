@@ -1,20 +1,29 @@
-"""Shared fixtures: the seed brief, a project built once per session, brief writers."""
+"""Shared fixtures: the seed brief, a project built once per session, brief writers, and
+the command line run in this process or as a real one."""
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 import briefgen
 from briefgen.build.builder import build
+from briefgen.cli import main
+from briefgen.files import TEMP_MARKER
 from briefgen.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,9 +113,59 @@ def render_bytes(path: Path, audience: str, fmt: str) -> bytes:
 
 
 def run_cli(*args: str, cwd: Path, timeout: int = 120) -> subprocess.CompletedProcess:
-    """``python -m briefgen ARGS`` in ``cwd``, as a user would run it."""
+    """``python -m briefgen ARGS`` in ``cwd`` as a real process, as a user would run it:
+    for what only a process shows (signals, exit on a kill, its own imports)."""
     return subprocess.run([sys.executable, "-m", "briefgen", *args], check=False, cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def run_in_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``briefgen ARGS`` in ``cwd``, in this process through the command line's own entry
+    point: the exit code, stdout and stderr a user gets, without a new interpreter's
+    imports.  A failure briefgen did not foresee shows as a traceback on stderr, as it
+    would from a process."""
+    with process_state_kept(cwd):
+        result = CliRunner().invoke(main, list(args), prog_name="briefgen",
+                                    catch_exceptions=True)
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "Traceback (in process):\n" + "".join(
+            traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["briefgen", *args], result.exit_code, result.stdout,
+                                       stderr)
+
+
+@contextmanager
+def process_state_kept(cwd: Path):
+    """Run a command in ``cwd`` and give the test process back as it was: the folder, the
+    stop handlers the command line installs and the collector a build freezes are put
+    back; the memory bound, the alarm and the signal mask a render sets for itself must
+    already be, or the command leaked them."""
+    folder = os.getcwd()
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    before = _bounds()
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(folder)
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        gc.unfreeze()
+    assert _bounds() == before, "the command left a bound of its render on the process"
+
+
+def _bounds() -> tuple:
+    """What a render changes in its process for its duration only."""
+    return (resource.getrlimit(resource.RLIMIT_DATA), signal.getsignal(signal.SIGALRM),
+            signal.getitimer(signal.ITIMER_REAL),
+            signal.pthread_sigmask(signal.SIG_BLOCK, ()))
+
+
+def temporary_files(folder: Path) -> list[str]:
+    """briefgen's own temporary files under ``folder``: a run that ended, however it
+    ended, leaves none."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob(f"*{TEMP_MARKER}*"))
 
 
 def problem_lines(stderr: str) -> list[str]:

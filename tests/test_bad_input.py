@@ -1,8 +1,11 @@
 """Hostile input: every kind of bad data, template, theme and name, through the command line.
 
-Each case builds a scratch project that is first built GOOD (so out/ holds documents),
-then replaces one input with a bad one and runs ``python -m briefgen build`` in a
-subprocess.  Two tests read the same run (it happens once per case):
+Each case starts from a scratch project built GOOD (so out/ holds documents; the good
+project for each set of extra files is built once and copied), then replaces one input
+with a bad one and runs ``briefgen build`` through the command line's own entry point,
+in this process; a case whose run may need a kill (a runaway template) or that stands
+for another process (the lock) runs ``python -m briefgen build`` as a real process.
+Two tests read the same run (it happens once per case, in one test worker):
 
 * the run exits with the documented code (1 data, template or theme; 2 usage; 3 busy),
   prints no traceback and leaves every previous .docx and .pdf byte for byte as it was;
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -36,7 +40,13 @@ from briefgen.project import Project
 from briefgen.errors import DataError, GlyphError, RenderError
 from briefgen.limits import time_limit
 from briefgen.project import fonts
-from tests.conftest import minimal_brief, render_bytes, write_files
+from tests.conftest import (
+    minimal_brief,
+    render_bytes,
+    run_in_process,
+    temporary_files,
+    write_files,
+)
 from tests.test_themes_and_templates import png_bytes
 
 GOOD = yaml.safe_dump(minimal_brief(), sort_keys=False, allow_unicode=True)
@@ -129,6 +139,7 @@ class Case:
     pattern: str | None = None           # or a regular expression it matches
     absent: tuple = ()                   # files the run must not create
     lock: bool = False                   # hold the output folder's lock during the run
+    process: bool = False                # run a real process (it may need a kill)
     timeout: float = 120
     max_seconds: float | None = None     # the run must end within this time
     safety_bug: str | None = None        # a known bug: exit code, traceback or outputs
@@ -336,7 +347,7 @@ CASES = [
          files={"briefgen.yaml": "limits: {max_render_seconds: 1}\n",
                 TEMPLATE: public_template("{% for i in range(100000) %}{% for j in "
                                           "range(100000) %}{% endfor %}{% endfor %}")},
-         args=PUBLIC_PDF, max_seconds=30,
+         args=PUBLIC_PDF, max_seconds=30, process=True,
          prefix=f"{BRIEF}: rendering the public brief took longer than 1 s "
                 "(limits: max_render_seconds); a template may loop without end"),
     Case("template-includes-a-file-outside-its-folder",
@@ -443,6 +454,7 @@ CASES = [
     Case("project-without-a-data-folder", args=("--project", "nowhere"), exit=2,
          prefix="briefgen: no data folder at nowhere/data"),
     Case("another-build-holds-the-lock", args=("--format", "pdf", "--force"), exit=3, lock=True,
+         process=True,
          prefix="briefgen: another briefgen build is writing to out; try again later or pass "
                 "--wait SECONDS"),
 ]
@@ -461,16 +473,11 @@ class Run:
 
 
 def _run(case: Case, root: Path) -> Run:
-    root.mkdir(parents=True)
-    write_files(root, {BRIEF: GOOD, **case.good_files})
-    report = build(Project.at(root))            # the good version, every audience and format
-    assert report.ok, [str(f) for f in report.failures]
     before = documents(root)
     assert len(before) == 6
     if case.data is not None:
         write_files(root, {BRIEF: case.data})
     write_files(root, case.files)
-    command = [sys.executable, "-m", "briefgen", "build", *case.args]
     started = time.perf_counter()
     lock = None
     if case.lock:
@@ -479,29 +486,61 @@ def _run(case: Case, root: Path) -> Run:
         lock = FileLock(str(root / "out" / ".briefgen.lock"))
         lock.acquire()
     try:
-        result = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                                errors="backslashreplace", timeout=case.timeout, check=False)
-        returncode, stdout, stderr = result.returncode, result.stdout, result.stderr
-    except subprocess.TimeoutExpired as expired:
-        returncode, stdout, stderr = None, str(expired.stdout or ""), str(expired.stderr or "")
+        returncode, stdout, stderr = _briefgen_build(case, root)
     finally:
         if lock is not None:
             lock.release()
     seconds = time.perf_counter() - started
     return Run(returncode, stdout, stderr, seconds, before, documents(root),
-               [p.name for p in (root / "out").rglob("*.tmp")],
+               temporary_files(root / "out"),
                [name for name in case.absent if (root / name).exists()])
 
 
+def _briefgen_build(case: Case, root: Path) -> tuple[int | None, str, str]:
+    """``briefgen build ARGS`` in ``root``: its exit code (None if it had to be killed),
+    stdout and stderr."""
+    if not case.process:
+        done = run_in_process("build", *case.args, cwd=root)
+        return done.returncode, done.stdout, done.stderr
+    command = [sys.executable, "-m", "briefgen", "build", *case.args]
+    try:
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                              errors="backslashreplace", timeout=case.timeout, check=False)
+    except subprocess.TimeoutExpired as expired:
+        return None, str(expired.stdout or ""), str(expired.stderr or "")
+    return done.returncode, done.stdout, done.stderr
+
+
 @pytest.fixture(scope="module")
-def run_case(tmp_path_factory):
-    """The run of a case, made once for both tests that read it."""
+def good_project(tmp_path_factory):
+    """The good project with a case's ``good_files``, built once for every case that has
+    the same ones (every audience and format); returns its root."""
+    built: dict[tuple, Path] = {}
+
+    def good(files: dict) -> Path:
+        key = tuple(sorted(files.items()))
+        if key not in built:
+            root = tmp_path_factory.mktemp("good") / "project"
+            write_files(root, {BRIEF: GOOD, **files})
+            report = build(Project.at(root))
+            assert report.ok, [str(f) for f in report.failures]
+            built[key] = root
+        return built[key]
+
+    return good
+
+
+@pytest.fixture(scope="module")
+def run_case(tmp_path_factory, good_project):
+    """The run of a case on a copy of its good project, made once for both tests that
+    read it."""
     runs: dict[str, Run] = {}
 
     def run(case: Case) -> Run:
         if case.id not in runs:
             # projects sit two folders down, so a name with '../' still lands in scratch space
             root = tmp_path_factory.mktemp(case.id) / "a" / "project"
+            shutil.copytree(good_project(case.good_files), root, symlinks=True)
             runs[case.id] = _run(case, root)
         return runs[case.id]
 
@@ -509,10 +548,12 @@ def run_case(tmp_path_factory):
 
 
 def _params(which: str):
+    """Each case, in the test worker its other test runs in (they read one run)."""
     for case in CASES:
         reason = case.safety_bug if which == "safety" else case.message_bug
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        yield pytest.param(case, id=case.id, marks=marks)
+        yield pytest.param(case, id=case.id,
+                           marks=[*marks, pytest.mark.xdist_group(f"bad-input-{case.id}")])
 
 
 @pytest.mark.parametrize("case", list(_params("safety")))

@@ -12,7 +12,7 @@ from briefgen.build.builder import build
 from briefgen.project import Project
 from briefgen.project import fonts
 
-from .conftest import ROOT, public_back_matter, run_cli
+from .conftest import ROOT, public_back_matter, run_in_process
 
 OUTPUTS = ("executive", "analytical", "public")
 
@@ -109,7 +109,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, monkeypatch):
     monkeypatch.setenv("BRIEFGEN_CACHE_DIR", str(blocker))
     fresh_process_state()
     project = seed_project(tmp_path / "project")
-    result = run_cli("build", cwd=project)
+    result = run_in_process("build", cwd=project)
     assert result.returncode == 0, result.stderr
     assert len(list((project / "out").rglob("*.pdf"))) == 3
 
@@ -117,9 +117,9 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, monkeypatch):
 def test_a_template_that_passed_the_check_is_checked_again_once_it_changes(tmp_path,
                                                                            cache_dir):
     project = seed_project(tmp_path / "project")
-    assert run_cli("build", "--audience", "public", cwd=project).returncode == 0
+    assert run_in_process("build", "--audience", "public", cwd=project).returncode == 0
     public_back_matter(project, "{{ brief.no_such_field }}\n")
-    result = run_cli("build", "--audience", "public", cwd=project)
+    result = run_in_process("build", "--audience", "public", cwd=project)
     assert result.returncode == 1
     assert "public.md.j2:3" in result.stderr and "no_such_field" in result.stderr
 
@@ -200,15 +200,15 @@ def test_fonts_are_found_with_no_home_folder(monkeypatch):
 
 def test_the_cache_command_shows_and_clears_the_cache(tmp_path, cache_dir):
     project = seed_project(tmp_path / "project")
-    assert run_cli("build", cwd=project).returncode == 0
-    shown = run_cli("cache", cwd=project)
+    assert run_in_process("build", cwd=project).returncode == 0
+    shown = run_in_process("cache", cwd=project)
     assert shown.returncode == 0 and shown.stdout.startswith(f"{cache_dir}: ")
     entries = int(shown.stdout.split(": ")[1].split()[0])
     assert entries > 10
-    cleared = run_cli("cache", "--clear", cwd=project)
+    cleared = run_in_process("cache", "--clear", cwd=project)
     assert cleared.stdout.startswith(f"removed {entries} entries")
     assert cache_dir.is_dir() and [p.name for p in cache_dir.iterdir()] == [cache.TAG]
-    assert run_cli("build", "--force", cwd=project).returncode == 0   # and fills it again
+    assert run_in_process("build", "--force", cwd=project).returncode == 0   # and fills it again
     assert len(list(cache_dir.iterdir())) > 1
 
 
@@ -225,7 +225,7 @@ def test_clearing_a_folder_briefgen_did_not_make_removes_nothing(tmp_path, monke
     assert build(Project.at(seed_project(tmp_path / "project"))).ok
     assert cache.clear() == (0, 0)
     assert (folder / "notes.txt").is_file() and (folder / "jinja" / "mine.j2").is_file()
-    assert "nothing was removed" in run_cli("cache", "--clear", cwd=tmp_path).stdout
+    assert "nothing was removed" in run_in_process("cache", "--clear", cwd=tmp_path).stdout
 
 
 def test_clearing_briefgens_own_folder_removes_only_its_entries(tmp_path, monkeypatch):

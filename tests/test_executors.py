@@ -18,6 +18,9 @@ from tests.conftest import ROOT
 
 SEED_ID = "russia-china-taiwan"
 
+# One cluster for the module's tests: they run in one test worker, which starts it once.
+pytestmark = pytest.mark.xdist_group("dask-cluster")
+
 
 def seed_project(root: Path, copies: int = 1) -> Path:
     (root / "data").mkdir(parents=True)
@@ -44,10 +47,12 @@ def bump_edition(path: Path, edition: str = "2027-01-10") -> None:
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A Dask cluster of two worker processes on 127.0.0.1; its scheduler's address."""
+    """A Dask cluster of two worker processes on 127.0.0.1, every port its own (another
+    test worker may run a cluster too); its scheduler's address."""
     distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as local:
+                                  host="127.0.0.1", scheduler_port=0,
+                                  dashboard_address="127.0.0.1:0") as local:
         yield "dask://" + local.scheduler_address.removeprefix("tcp://")
 
 
@@ -109,12 +114,13 @@ def test_a_cluster_that_cannot_be_reached_is_one_message_with_exit_2(tmp_path, m
     pytest.importorskip("distributed", reason="the dask extra is not installed")
     from briefgen.build import dask
 
-    monkeypatch.setattr(dask, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(dask, "CONNECT_SECONDS", 0.3)
     root = seed_project(tmp_path / "p")
     result = CliRunner().invoke(main, ["build", "--project", str(root),
                                        "--executor", "dask://127.0.0.1:9"])
     assert result.exit_code == 2, result.output
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_the_process_pool_and_this_process_make_the_same_bytes(tmp_path):

@@ -1,8 +1,13 @@
 """Scheduled regeneration: incremental, byte-identical, atomic and locked builds,
-editions with what changed, stale items, and running on a schedule."""
+editions with what changed, stale items, and running on a schedule.
+
+The command line runs in this process (``cli``) except where a process is what is
+tested: killed, stopped by a signal, or a fresh one computing the same keys and bytes
+(``run_cli``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,14 +19,16 @@ import time
 from pathlib import Path
 
 import pypdf
+import pytest
 from filelock import FileLock
 
 from briefgen.build.builder import build
 
 from briefgen.project import Project
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_process, temporary_files
 
 SEED = "russia-china-taiwan"
+COPIES = 6    # briefs enough that a build is still running when its first brief is written
 
 
 def make_project(root: Path, copies: int = 1) -> Path:
@@ -40,8 +47,20 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def run_cli(root: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """``python -m briefgen ARGS`` in ``root`` as a real, fresh process."""
     return subprocess.run([sys.executable, "-m", "briefgen", *args], cwd=root,
                           capture_output=True, text=True, timeout=300, **kwargs)
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """``briefgen ARGS`` in ``root``, in this process."""
+    return run_in_process(*args, cwd=root)
+
+
+def next_second() -> None:
+    """Sleep into the next wall-clock second: a stamp at one-second resolution (a PDF's
+    dates) differs from one made before."""
+    time.sleep(1.05 - time.time() % 1)
 
 
 def documents(out: Path) -> dict[str, bytes]:
@@ -99,55 +118,57 @@ def test_two_builds_in_two_directories_give_identical_bytes(tmp_path):
     one = make_project(tmp_path / "one")
     two = make_project(tmp_path / "two")
     build(Project.at(one))
-    time.sleep(1.1)   # a clock-dependent stamp would now differ
+    next_second()     # a clock-dependent stamp would now differ
     assert run_cli(two, "build", "--jobs", "2").returncode == 0
     first, second = documents(one / "out"), documents(two / "out")
     assert len(first) == 6 and first == second
 
 
 def test_a_build_killed_mid_write_leaves_every_old_file_intact_and_the_next_repairs(tmp_path):
-    root = make_project(tmp_path, copies=12)
-    assert run_cli(root, "build", "--jobs", "1", "--format", "pdf").returncode == 0
+    root = make_project(tmp_path, copies=COPIES)
+    assert cli(root, "build", "--jobs", "1", "--format", "pdf").returncode == 0
     for path in (root / "data").iterdir():
         edit(path, "title: Russian Military Support", "title: Revised Military Support")
+    before = pdf_files(root / "out")
     child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--jobs", "1",
                               "--format", "pdf"], cwd=root, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not _any_revised(root / "out"):
-        time.sleep(0.01)
+    while time.monotonic() < deadline and pdf_files(root / "out") == before:
+        time.sleep(0.005)                      # until the first brief's files are replaced
     child.send_signal(signal.SIGKILL)
     child.wait()
     titles = [_title(p) for p in (root / "out").rglob("*.pdf")]
-    assert len(titles) == 36
+    assert len(titles) == 3 * COPIES
     assert set(titles) <= {"Russian Military Support to China and the Taiwan Contingency",
                            "Revised Military Support to China and the Taiwan Contingency"}
-    assert run_cli(root, "build", "--format", "pdf").returncode == 0
+    assert cli(root, "build", "--format", "pdf").returncode == 0
     assert {_title(p) for p in (root / "out").rglob("*.pdf")} == {
         "Revised Military Support to China and the Taiwan Contingency"}
-    assert not list((root / "out").rglob("*.tmp"))
-    assert run_cli(root, "build", "--format", "pdf").stderr.count("nothing to do") == 1
+    assert temporary_files(root / "out") == []
+    assert cli(root, "build", "--format", "pdf").stderr.count("nothing to do") == 1
 
 
 def _title(path: Path) -> str:
     return pypdf.PdfReader(str(path)).metadata.title
 
 
-def _any_revised(out: Path) -> bool:
+def pdf_files(out: Path) -> dict[str, int]:
+    """Each PDF under ``out`` with its inode: a file replaced (renamed over) has a new one."""
+    found = {}
     for path in out.rglob("*.pdf"):
         try:
-            if _title(path).startswith("Revised"):
-                return True
-        except Exception:  # noqa: BLE001 - a file replaced while we read it
+            found[path.name] = path.stat().st_ino
+        except FileNotFoundError:      # a temporary file renamed while we looked
             continue
-    return False
+    return found
 
 
 def test_a_second_concurrent_build_exits_with_a_clear_message(tmp_path):
     root = make_project(tmp_path)
     (root / "out").mkdir()
     with FileLock(str(root / "out" / ".briefgen.lock")):
-        result = run_cli(root, "build")
+        result = cli(root, "build")
     assert result.returncode == 3
     assert "another briefgen build is writing to out" in result.stderr
     assert documents(root / "out") == {}
@@ -158,15 +179,17 @@ def test_a_build_waits_for_the_lock_when_asked(tmp_path):
     (root / "out").mkdir()
     lock = FileLock(str(root / "out" / ".briefgen.lock"), thread_local=False)
     lock.acquire()
-    threading.Timer(1.0, lock.release).start()
-    result = run_cli(root, "build", "--format", "pdf", "--wait", "30")
+    started = time.monotonic()
+    threading.Timer(0.5, lock.release).start()
+    result = cli(root, "build", "--format", "pdf", "--wait", "30")
     assert result.returncode == 0 and len(documents(root / "out")) == 3
+    assert time.monotonic() - started >= 0.5
 
 
 def test_one_failing_brief_does_not_stop_the_others_and_the_summary_says_so(tmp_path):
     root = make_project(tmp_path, copies=2)
     (root / "data" / "broken.yaml").write_text("title: [\n", encoding="utf-8")
-    result = run_cli(root, "build", "--json", "--format", "docx")
+    result = cli(root, "build", "--json", "--format", "docx")
     summary = json.loads(result.stdout)
     assert result.returncode == 1 and summary["ok"] is False
     assert len(summary["built"]) == 6 and len(summary["failed"]) == 1
@@ -228,7 +251,7 @@ def test_a_new_edition_archives_the_previous_and_shows_what_changed(tmp_path):
                     .pages[0].extract_text().split())
     assert "What changed since the last edition" in text
     assert "Satellite Intelligence Sharing moved from Underway to Confirmed" in text
-    diff = run_cli(root, "diff", f"data/{SEED}.yaml")
+    diff = cli(root, "diff", f"data/{SEED}.yaml")
     assert diff.returncode == 0
     lines = [line.strip() for line in diff.stdout.splitlines()]
     table = "Reported Russian support to China, its potential impact and status"
@@ -246,12 +269,12 @@ def test_a_past_review_date_warns_that_the_item_is_stale_even_when_nothing_is_re
          "        review_by: 2020-01-31\n")
     line = data.read_text(encoding="utf-8").splitlines().index("        review_by: 2020-01-31") + 1
     for _ in range(2):
-        result = run_cli(root, "build", "--format", "pdf")
+        result = cli(root, "build", "--format", "pdf")
         assert result.returncode == 0
         assert (f"warning: data/{SEED}.yaml:{line}:20: sections[2].points[1]: the point 'Raise "
                 "funding for cyber and electronic warfare capabilities.' was due for review by "
                 "2020-01-31 and is stale") in result.stderr
-    assert run_cli(root, "build", "--format", "pdf", "--strict", "--force").returncode == 1
+    assert cli(root, "build", "--format", "pdf", "--strict", "--force").returncode == 1
 
 
 def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
@@ -261,10 +284,10 @@ def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
 
     assert next_run("0 6 * * 1-5", dt.datetime(2026, 11, 27, 7, 0)) == dt.datetime(2026, 11, 30, 6)
     root = make_project(tmp_path)
-    result = run_cli(root, "schedule", "* * * * * *", "--runs", "1")
+    result = cli(root, "schedule", "* * * * * *", "--runs", "1")
     assert result.returncode == 0 and "next build at" in result.stderr
     assert len(documents(root / "out")) == 6
-    bad = run_cli(root, "schedule", "every morning", "--runs", "1")
+    bad = cli(root, "schedule", "every morning", "--runs", "1")
     assert bad.returncode == 2 and "not valid" in bad.stderr
 
 
@@ -320,7 +343,7 @@ def test_no_render_time_limit_means_none(tmp_path):
     root = make_project(tmp_path)
     (root / "briefgen.yaml").write_text("limits:\n  max_render_seconds: 0\n", encoding="utf-8")
     for jobs in ("1", "2"):
-        result = run_cli(root, "build", "--force", "--jobs", jobs)
+        result = cli(root, "build", "--force", "--jobs", jobs)
         assert result.returncode == 0, result.stderr
 
 
@@ -339,32 +362,22 @@ def test_a_helper_dies_with_the_build_that_started_it(tmp_path):
     worker = int(parent.stdout.readline())
     parent.kill()
     parent.wait()
-    for _ in range(50):
-        try:
-            os.kill(worker, 0)
-        except ProcessLookupError:
+    for _ in range(500):
+        if not running(worker):
             return
-        time.sleep(0.1)
+        time.sleep(0.01)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the worker outlived its build by 5 s")
 
 
-def test_a_stopped_build_exits_143_and_the_next_one_finishes_the_work(tmp_path):
-    """SIGTERM, as cron, systemd or CI send it: no temporary files, no lock left behind."""
-    root = make_project(tmp_path, copies=16)
-    child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", "--jobs", "2"],
-                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True)
-    while not child.stdout.readline().startswith("wrote "):   # the first of 96 files
-        assert child.poll() is None, "the build ended before it wrote anything"
-    child.send_signal(signal.SIGTERM)
-    child.communicate(timeout=60)
-    assert child.returncode == 143
-    assert len(list((root / "out").rglob("*.pdf"))) < 48
-    assert not list((root / "out").rglob("*.tmp"))
-    again = run_cli(root, "build")
-    assert again.returncode == 0, again.stderr
-    assert len(list((root / "out").rglob("*.pdf"))) == 48
+def running(pid: int) -> bool:
+    """Whether process ``pid`` still runs: a process that has ended but is not yet reaped
+    by whoever adopted it (a zombie) does not."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
 
 
 def children(pid: int) -> list[int]:
@@ -381,7 +394,8 @@ def children(pid: int) -> list[int]:
 
 
 def start_build(root: Path, *args: str) -> subprocess.Popen:
-    """``briefgen build`` as a child process, returned once it has written its first file."""
+    """``briefgen build`` as a child process, returned once it has written its first file
+    (of the ``6 * COPIES``)."""
     child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", *args], cwd=root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not child.stdout.readline().startswith("wrote "):
@@ -389,30 +403,58 @@ def start_build(root: Path, *args: str) -> subprocess.Popen:
     return child
 
 
+def ended(child: subprocess.Popen, seconds: float = 30) -> str:
+    """The child's stderr once it has exited; a child still running after ``seconds`` is
+    killed (it and its workers) and the test fails."""
+    try:
+        return child.communicate(timeout=seconds)[1]
+    except subprocess.TimeoutExpired:
+        for worker in children(child.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker, signal.SIGKILL)
+        child.kill()
+        child.communicate()
+        pytest.fail(f"the build was still running {seconds:g} s after it was stopped")
+
+
+def test_a_stopped_build_exits_143_and_the_next_one_finishes_the_work(tmp_path):
+    """SIGTERM, as cron, systemd or CI send it: no temporary files, no lock left behind."""
+    root = make_project(tmp_path, copies=COPIES)
+    child = start_build(root, "--jobs", "2")
+    child.send_signal(signal.SIGTERM)
+    ended(child)
+    assert child.returncode == 143
+    assert len(list((root / "out").rglob("*.pdf"))) < 3 * COPIES
+    assert temporary_files(root / "out") == []
+    again = cli(root, "build")
+    assert again.returncode == 0, again.stderr
+    assert len(list((root / "out").rglob("*.pdf"))) == 3 * COPIES
+
+
 def test_a_second_stop_while_stopping_is_ignored_and_the_lock_outlives_the_workers(tmp_path):
-    root = make_project(tmp_path, copies=16)
+    root = make_project(tmp_path, copies=COPIES)
     child = start_build(root, "--jobs", "2")
     child.send_signal(signal.SIGTERM)
     time.sleep(0.05)
     child.send_signal(signal.SIGTERM)
-    child.communicate(timeout=60)
+    ended(child)
     assert child.returncode == 143
-    assert not list((root / "out").rglob("*.tmp"))
-    assert run_cli(root, "build").returncode == 0
-    assert len(list((root / "out").rglob("*.pdf"))) == 48
+    assert temporary_files(root / "out") == []
+    assert cli(root, "build").returncode == 0
+    assert len(list((root / "out").rglob("*.pdf"))) == 3 * COPIES
 
 
 def test_a_killed_worker_fails_its_briefs_by_name_and_the_others_are_recorded(tmp_path):
-    root = make_project(tmp_path, copies=16)
+    root = make_project(tmp_path, copies=COPIES)
     child = start_build(root, "--jobs", "2")
     for worker in children(child.pid):
         os.kill(worker, signal.SIGKILL)
-    _, stderr = child.communicate(timeout=60)
+    stderr = ended(child)
     assert child.returncode == 1 and "Traceback" not in stderr, stderr
     assert "the worker process building it stopped unexpectedly" in stderr
     manifest = json.loads((root / "out" / ".briefgen-manifest.json").read_text("utf-8"))
-    assert 0 < len(manifest["briefs"]) < 16          # what finished is recorded
-    again = run_cli(root, "build")
+    assert 0 < len(manifest["briefs"]) < COPIES      # what finished is recorded
+    again = cli(root, "build")
     assert again.returncode == 0, again.stderr
     assert f"{len(manifest['briefs'])} brief(s) up to date" in again.stderr + again.stdout
 

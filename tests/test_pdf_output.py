@@ -472,7 +472,14 @@ def test_a_paragraph_of_the_summary_taller_than_a_page_is_named_by_its_opening_w
 
 
 def test_a_paragraph_of_the_body_longer_than_a_page_breaks_across_pages(write_brief):
+    sentences = [f"Sentence {n} of the long paragraph." for n in range(400)]
     brief = minimal_brief()
-    brief["sections"][0]["body"] = [LOREM]
+    brief["sections"][0]["body"] = [" ".join(sentences)]
     with pdf_of(write_brief(brief)) as pdf:
-        assert len(pdf.pages) >= 2
+        pages = [flat(page.extract_text()) for page in pdf.pages]
+    holding = [i for i, text in enumerate(pages) if "of the long paragraph." in text]
+    assert len(holding) >= 2, pages                           # it runs on over a page break
+    assert holding == list(range(holding[0], holding[-1] + 1))   # on consecutive pages
+    assert sentences[0] in pages[holding[0]] and sentences[-1] in pages[holding[-1]]
+    printed = iter(" ".join(pages[i] for i in holding).split())
+    assert all(word in printed for word in " ".join(sentences).split())   # all, in order

@@ -13,7 +13,13 @@ from briefgen.compose.markup import parse
 from briefgen.data import richtext
 from briefgen.errors import TemplateError
 
-from .conftest import minimal_brief, problem_lines, public_back_matter, run_cli, write_files
+from .conftest import (
+    minimal_brief,
+    problem_lines,
+    public_back_matter,
+    run_in_process,
+    write_files,
+)
 
 NASTY = ["a | b", "# not a heading", "*not em*", "_x_", "`code`", "<b>bold?</b>",
          "&amp; &", "{{ 7*7 }}", "{% if %}", '<font color="red">x</font>', "<para>",
@@ -99,7 +105,7 @@ def test_the_project_templates_override_the_builtin_ones_by_name(tmp_path):
 def build_public_with_back_matter(root: Path, body: str):
     write_files(root, {"data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False)})
     public_back_matter(root, body)
-    return run_cli("build", "--audience", "public", "--format", "docx", cwd=root)
+    return run_in_process("build", "--audience", "public", "--format", "docx", cwd=root)
 
 
 def test_markdown_a_template_writes_that_briefs_do_not_support_is_placed_at_its_line(tmp_path):

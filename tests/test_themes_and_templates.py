@@ -21,9 +21,10 @@ from briefgen.project import Project
 from briefgen.data.load import load_brief
 from briefgen.errors import DataError
 from briefgen.project.theme import BUILTIN_THEMES, load_theme
+from briefgen.renderers import formats
 
 from .conftest import minimal_brief, problem_lines, write_files
-from .conftest import run_cli as run
+from .conftest import run_in_process as run
 
 PREVIOUS = b"previous output"
 
@@ -31,12 +32,12 @@ PREVIOUS = b"previous output"
 # ------------------------------------------------------------------ helpers
 
 def make_project(root: Path, files: dict[str, str | bytes] | None = None) -> Path:
-    """A project with the minimal brief, the given files, and a previous public DOCX."""
-    files = {"data/brief.yaml": yaml.safe_dump(minimal_brief(), sort_keys=False), **(files or {})}
-    write_files(root, files)
-    previous = root / "out" / "brief" / "brief-public.docx"
-    previous.parent.mkdir(parents=True, exist_ok=True)
-    previous.write_bytes(PREVIOUS)
+    """A project with the minimal brief, the given files, and a previous public DOCX of
+    the same edition (its data copy beside it, as a build leaves one)."""
+    brief = yaml.safe_dump(minimal_brief(), sort_keys=False)
+    write_files(root, {"data/brief.yaml": brief, **(files or {}),
+                       "out/brief/.edition.yaml": brief,
+                       "out/brief/brief-public.docx": PREVIOUS})
     return root
 
 
@@ -465,7 +466,7 @@ def test_init_makes_a_project_that_builds_at_once(tmp_path):
     result = run("build", cwd=root)
     assert result.returncode == 0, result.stderr
     assert set(documents(root)) == {f"out/{b}/{b}-{a}.{f}" for b in briefs for a in audiences
-                       for f in ("docx", "pdf")}
+                                    for f in formats()}
 
 
 def test_init_refuses_a_folder_that_is_not_empty(tmp_path):

@@ -17,9 +17,9 @@ from docx.oxml.ns import qn
 from briefgen.compose import blocks as b
 from briefgen.compose import frame
 from briefgen.project.theme import DEFAULT_THEME
-from briefgen.renderers import method_name, renderer_for
+from briefgen.renderers import renderer_for
 
-from .conftest import minimal_brief, run_cli, write_files
+from .conftest import minimal_brief, run_in_process, write_files
 
 META = b.DocumentMeta(title="Straits", subtitle="Outlook", organisation="Test Institute",
                       authors=("A. Analyst", "B. Writer"), edition=dt.date(2026, 1, 15),
@@ -85,14 +85,6 @@ def test_a_malformed_title_block_or_furniture_fails_when_it_is_built(make):
         make()
 
 
-@pytest.mark.parametrize("fmt", ["docx", "pdf"])
-def test_every_renderer_has_a_method_for_every_title_and_furniture_node(fmt):
-    renderer = renderer_for(fmt)
-    missing = [node.__name__ for node in b.FRAME_TYPES
-               if not callable(getattr(renderer, method_name(node), None))]
-    assert missing == []
-
-
 # ------------------------------------------------- drawn from the nodes alone
 
 def hand_made(label: tuple) -> b.Document:
@@ -147,7 +139,7 @@ def labelled(tmp_path_factory):
     write_files(root, {
         "briefgen.yaml": f"audiences:\n  analytical:\n    labels:\n      page: '{LABEL}'\n",
         "data/brief.yaml": yaml.safe_dump(brief, allow_unicode=True)})
-    built = run_cli("build", cwd=root)
+    built = run_in_process("build", cwd=root)
     assert built.returncode == 0, built.stderr
     return root / "out" / "brief"
 

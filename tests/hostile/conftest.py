@@ -19,19 +19,17 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from briefgen.cli import main
-from tests.conftest import ROOT, minimal_brief, run_cli, write_files
+from tests.conftest import ROOT, minimal_brief, run_cli, run_in_process, write_files
 
-__all__ = ["Project", "Result", "minimal_brief", "run_cli", "snapshot", "write_files"]
+__all__ = ["Project", "Result", "copy_into", "minimal_brief", "run_cli", "snapshot",
+           "write_files"]
 
 
 def snapshot(folder: Path) -> dict[str, tuple]:
@@ -109,23 +107,8 @@ class Project:
     # -------------------------------------------------------------- running
     def run(self, *args: str) -> Result:
         """``briefgen ARGS`` in the project, in this process (through click)."""
-        runner = CliRunner()
-        cwd = os.getcwd()
-        handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-        os.chdir(self.root)
-        try:
-            result = runner.invoke(main, list(args), catch_exceptions=True)
-        finally:
-            os.chdir(cwd)
-            for number, handler in handlers.items():   # the command line sets its own
-                signal.signal(number, handler)
-        stderr = result.stderr
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            import traceback
-
-            stderr += "Traceback (in process):\n" + "".join(
-                traceback.format_exception(result.exception))
-        return Result(result.exit_code, result.stdout, stderr)
+        done = run_in_process(*args, cwd=self.root)
+        return Result(done.returncode, done.stdout, done.stderr)
 
     def process(self, *args: str, timeout: int = 120) -> Result:
         """``python -m briefgen ARGS`` as a real process in the project."""
@@ -151,10 +134,35 @@ def project(tmp_path) -> Project:
     made.assert_sibling_untouched()
 
 
-@pytest.fixture
-def seed_project(project) -> Project:
-    """The project holding the seed brief, built once: its outputs are the previous good
-    ones every case must keep."""
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory):
+    """Projects built once per test worker: ``built_once(make)`` returns a project made by
+    ``make(project)`` (which builds it), made the first time it is asked for.  A case
+    starts from a copy (``copy_into``): outputs are the same bytes in any folder."""
+    made: dict = {}
+
+    def get(make) -> Project:
+        if make not in made:
+            made[make] = Project(tmp_path_factory.mktemp(make.__name__))
+            make(made[make])
+        return made[make]
+
+    return get
+
+
+def copy_into(project: Project, built: Project) -> Project:
+    """``project`` holding what ``built``'s project folder holds, outputs included."""
+    shutil.copytree(built.root, project.root, dirs_exist_ok=True, symlinks=True)
+    return project
+
+
+def the_seed_built(project: Project) -> None:
     shutil.copytree(ROOT / "data", project.root / "data")
     project.build().assert_clean(0)
-    return project
+
+
+@pytest.fixture
+def seed_project(project, built_once) -> Project:
+    """The project holding the seed brief, built: its outputs are the previous good ones
+    every case must keep."""
+    return copy_into(project, built_once(the_seed_built))

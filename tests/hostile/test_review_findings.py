@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_in_process
 from tests.hostile.test_outputs_and_editions import (
     MANIFEST,
     SEED_ID,
@@ -136,9 +137,8 @@ def test_a_theme_named_by_path_is_found_in_the_project_wherever_briefgen_runs(pr
     project.brief()
     project.write("mytheme.yaml", "labels: {summary: From the project's theme}\n")
     project.write("briefgen.yaml", "theme: mytheme.yaml\n")
-    done = subprocess.run([sys.executable, "-m", "briefgen", "build", "--jobs", "1",
-                           "--format", "docx", "--project", "project"], cwd=project.tmp,
-                          capture_output=True, text=True, timeout=120)
+    done = run_in_process("build", "--jobs", "1", "--format", "docx", "--project", "project",
+                          cwd=project.tmp)
     assert done.returncode == 0, done.stderr
     import docx
 
@@ -159,7 +159,7 @@ def test_validate_refuses_what_build_refuses(project):
 
 def test_schedule_with_runs_exits_with_the_last_builds_code(project):
     project.brief(title="")
-    result = project.process("schedule", "* * * * * *", "--runs", "1", timeout=60)
+    result = project.run("schedule", "* * * * * *", "--runs", "1")
     assert result.code == 1 and "Traceback" not in result.stderr, result.stderr
 
 
@@ -176,21 +176,47 @@ def test_watch_stopped_by_a_signal_exits_with_its_code(project, signum, code):
                                cwd=project.root, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not (project.out / "brief").is_dir() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    time.sleep(0.5)
+        time.sleep(0.02)
+    time.sleep(0.3)                       # the first build done: now watching
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
 
 
-def test_a_file_of_nothing_but_mistakes_is_reported_in_a_page_quickly(project):
-    project.write("data/bad.yaml", "a: 1\n" * 300000)
+def mistakes(project, count: int = 20000):
+    """``briefgen validate`` of a file of ``count`` lines that each give the key 'a' again
+    (a check comparing each key with every other would take minutes)."""
+    project.write("data/bad.yaml", "a: 1\n" * count)
     started = time.monotonic()
     result = project.run("validate")
-    assert time.monotonic() - started < 30
-    result.assert_clean(1, "bad.yaml")
-    assert len(result.problems) <= 200
+    assert time.monotonic() - started < 10
+    return result
+
+
+def test_a_file_of_nothing_but_mistakes_is_reported_in_a_page_quickly(project):
+    result = mistakes(project)
+    result.assert_clean(1, r"^data/bad\.yaml:2:1: a: found the key 'a' a second time")
+    assert len(result.problems) == 200
+    assert all("a second time" in line for line in result.problems[:-1])
+
+
+@pytest.mark.xfail(strict=True, reason="the YAML layer stops collecting at 200 problems "
+                                       "(yamlsource.MAX_PROBLEMS), so the errors module never "
+                                       "sees more and the page ends without saying how many "
+                                       "more there are; the summary says '200 problem(s) found'")
+def test_a_page_of_mistakes_ends_saying_how_many_more_there_are(project):
+    result = mistakes(project)
+    assert re.search(r"and 19800 more problems", result.problems[-1]), result.problems[-1]
+
+
+def test_a_file_of_more_values_than_the_limit_is_one_message_at_the_value_past_it(project):
+    project.write("briefgen.yaml", "limits: {max_yaml_values: 1000}\n")
+    project.write("data/bad.yaml", "a: 1\n" * 2000)
+    result = project.run("validate")
+    result.assert_clean(1, r"^data/bad\.yaml:500:4: found more than 1000 values, expected a "
+                           r"smaller file \(limits: max_yaml_values\)$")
+    assert len(result.problems) == 1
 
 
 @pytest.mark.parametrize("columns", [12, 50, 120])

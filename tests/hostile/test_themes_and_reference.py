@@ -24,6 +24,7 @@ from lxml import etree
 from PIL import Image, ImageCms
 
 from briefgen.compose.labels import DEFAULT_LABELS, LABELS
+from tests.hostile.conftest import copy_into
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -32,14 +33,18 @@ HOUSE = "themes/house.yaml"
 
 # ------------------------------------------------------------------ helpers
 
-@pytest.fixture
-def house(project):
-    """A project with one brief and a plain house theme, built once (DOCX): its outputs
-    are the previous good ones every case must keep."""
+def a_house_project_built(project) -> None:
     project.write("briefgen.yaml", "theme: house\n")
     project.write(HOUSE, "name: house\n")
     project.brief()
     project.build("--format", "docx").assert_clean(0)
+
+
+@pytest.fixture
+def house(project, built_once):
+    """A project with one brief and a plain house theme, built (DOCX): its outputs are the
+    previous good ones every case must keep."""
+    copy_into(project, built_once(a_house_project_built))
     project.previous = documents(project)
     return project
 
