@@ -18,12 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import INTERRUPTS, BriefgenError, BusyError, Location, Problem, UsageError
+from ..errors import (
+    INTERRUPTS,
+    BriefgenError,
+    BusyError,
+    Location,
+    Problem,
+    Stopped,
+    UsageError,
+)
 from ..files import os_problem, remove_leftovers, write_atomic
 from ..project import Project
 from ..renderers import formats as known_formats
 from . import stages
-from .executors import InProcess, executor_for, process_pool
+from .executors import InProcess, dead_worker, executor_for, process_pool, unblock
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest
 from .plan import Plan, plan
@@ -91,6 +99,7 @@ class Running:
     here: bool = False
     local: bool = False            # this machine's pool: a single part runs here instead
     elsewhere: bool = False        # another machine's workers: absolute paths only
+    stops: "_StopRequests" = field(default_factory=lambda: _StopRequests())
 
 
 @contextmanager
@@ -104,16 +113,24 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
         yield Running(InProcess(), 1)
         return
     here = url is None and briefs < jobs and len(fmts) > 1
-    with serving(project):        # forked workers start with what this process has read
+    with serving(project), _StopRequests() as stops:   # forked workers start with what
         pool = executor_for(url, jobs) if url else process_pool("process://", jobs - here)
-        try:
+        try:                                         # this process has read
             yield Running(pool, jobs if url is None else 8 * jobs, here, url is None,
-                          url is not None)
+                          url is not None, stops)
         except BaseException:
             with _signals_held():
-                pool.shutdown(wait=True, cancel_futures=True)
+                _shut(pool, url is None, cancel=True)
             raise
-        pool.shutdown(wait=True)
+        _shut(pool, url is None)
+
+
+def _shut(pool: Executor, local: bool, cancel: bool = False) -> None:
+    """Shut the pool down, its running parts finished; a pool stuck on a dead worker is
+    broken first, so the wait ends."""
+    if local and dead_worker(pool):
+        unblock(pool)
+    pool.shutdown(wait=True, cancel_futures=cancel)
 
 
 def _check_formats(planned: Plan, running: Running) -> None:
@@ -148,14 +165,72 @@ def execute(planned: Plan, running: Running, progress=None):
         if here:
             work = here.pop(0)
             yield from results.add(work, run(planned.project, work))
+            running.stops.honour()
             finished = [future for future in pending if future.done()]
         elif pending:
-            finished, _ = waiting(pending, return_when=FIRST_COMPLETED)
+            finished = _finished(running, pending)
         else:
             return
         for future in finished:
             work = pending.pop(future)
             yield from results.add(work, _outcome(future, work))
+
+
+def _finished(running: Running, pending: dict) -> set:
+    """The parts done, waited for in short slices: between them a stop asked for by a
+    signal is honoured, and a pool stuck on a dead worker is broken, so no wait is for
+    ever."""
+    dead_since = None
+    while True:
+        finished, _ = waiting(pending, timeout=WAIT_SLICE, return_when=FIRST_COMPLETED)
+        running.stops.honour()
+        if finished:
+            return finished
+        if running.local and dead_worker(running.pool):
+            dead_since = dead_since or time.monotonic()
+            if time.monotonic() - dead_since > DEATH_GRACE:
+                unblock(running.pool)
+
+
+WAIT_SLICE = 0.2      # seconds between checks for a stop or a dead worker
+DEATH_GRACE = 2.0     # seconds a pool has to notice a dead worker by itself
+
+
+class _StopRequests:
+    """While workers run, SIGINT and SIGTERM only ask the build to stop: the build loop
+    honours the request between waits, never in the middle of the pool's own work (a
+    signal unwinding through the pool's internals could leave its locks held)."""
+
+    def __init__(self):
+        self.signum: int | None = None
+        self.previous: dict = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.previous[signum] = signal.signal(signum, self._asked)
+        return self
+
+    def _asked(self, signum, frame) -> None:
+        self.signum = self.signum or signum
+
+    def __exit__(self, *exc) -> None:
+        if self.signum is not None:      # stopping: a second signal waits for the unwinding
+            return
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+
+    def honour(self) -> None:
+        """Stop as the handler in place before would have (the command line's exits 130 or
+        143); with no handler of Python's, as a stop: 128 + the signal."""
+        if self.signum is None:
+            return
+        handler = self.previous.get(self.signum)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if callable(handler):
+            handler(self.signum, None)
+        raise Stopped(128 + self.signum)
 
 
 class _Results:

@@ -112,3 +112,39 @@ def start_worker(parent: int | None) -> None:
         pass
     if parent is not None and os.getppid() != parent:   # it died before the line above
         os._exit(1)
+
+
+# ----------------------------------------- this machine's pool, where CPython falls short
+
+def dead_worker(pool: Executor) -> bool:
+    """Whether a worker of this machine's pool has ended (killed, out of memory).
+
+    The pool notices a worker's death by itself, except when the worker died in the
+    middle of writing its result: the pool's reader then waits for the rest for ever.
+    ``_processes`` and ``_result_queue`` are the only private members of the pool used in
+    briefgen, here and in ``unblock``."""
+    processes = getattr(pool, "_processes", None) or {}
+    return any(process.exitcode is not None for process in list(processes.values()))
+
+
+def unblock(pool: Executor) -> None:
+    """End the wait of a pool whose reader is stuck on a dead worker's half-written
+    result: filler completes the message, which then fails to unpickle, and the pool
+    breaks as it would have on that death (every unfinished part gets BrokenExecutor)."""
+    import threading
+
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+    if writer is None:
+        return
+
+    def fill() -> None:
+        try:
+            while not getattr(pool, "_broken", False):
+                writer.send_bytes(b"\0" * 65536)
+        except (OSError, ValueError):     # the pool closed its queue: done
+            pass
+
+    threading.Thread(target=fill, daemon=True, name="briefgen-unblock").start()
