@@ -31,7 +31,7 @@ from ..files import os_problem, remove_leftovers, write_atomic
 from ..project import Project
 from ..renderers import formats as known_formats
 from . import stages
-from .executors import InProcess, dead_worker, executor_for, process_pool, unblock
+from .executors import Deferred, InProcess, dead_worker, executor_for, process_pool, unblock
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest
 from .plan import Plan, plan
@@ -114,7 +114,8 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
         return
     here = url is None and briefs < jobs and len(fmts) > 1
     with serving(project), _StopRequests() as stops:   # forked workers start with what
-        pool = executor_for(url, jobs) if url else process_pool("process://", jobs - here)
+        pool = executor_for(url, jobs) if url else \
+            Deferred(lambda: process_pool("process://", jobs - here))
         try:                                         # this process has read
             yield Running(pool, jobs if url is None else 8 * jobs, here, url is None,
                           url is not None, stops)
@@ -139,7 +140,7 @@ def _check_formats(planned: Plan, running: Running) -> None:
     the renderers it imports).  A worker checks what it renders itself (``stages.make``),
     so a format this process only hands on is not imported here for nothing."""
     project = planned.project
-    fmts = planned.formats
+    fmts = planned.formats if planned.jobs else ()    # nothing to render: nothing to import
     if running.here:
         fmts = tuple(dict.fromkeys(job.formats()[0] for job in planned.jobs))
     for name in planned.audiences:

@@ -35,6 +35,23 @@ class InProcess(Executor):
         return future
 
 
+class Deferred(Executor):
+    """An executor made when the first work is sent to it: a build with nothing to do
+    pays nothing for the pool it would have used."""
+
+    def __init__(self, make):
+        self.make, self.made = make, None
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if self.made is None:
+            self.made = self.make()
+        return self.made.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self.made is not None:
+            self.made.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 def executor_for(url: str | None, jobs: int) -> Executor:
     """The executor an ``--executor`` URL names, else this process's own pool (with
     ``jobs`` above 1) or this process."""
@@ -123,6 +140,7 @@ def dead_worker(pool: Executor) -> bool:
     middle of writing its result: the pool's reader then waits for the rest for ever.
     ``_processes`` and ``_result_queue`` are the only private members of the pool used in
     briefgen, here and in ``unblock``."""
+    pool = getattr(pool, "made", pool)
     processes = getattr(pool, "_processes", None) or {}
     return any(process.exitcode is not None for process in list(processes.values()))
 
@@ -133,6 +151,7 @@ def unblock(pool: Executor) -> None:
     breaks as it would have on that death (every unfinished part gets BrokenExecutor)."""
     import threading
 
+    pool = getattr(pool, "made", pool)
     queue = getattr(pool, "_result_queue", None)
     writer = getattr(queue, "_writer", None)
     for process in list((getattr(pool, "_processes", None) or {}).values()):
