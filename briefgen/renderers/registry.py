@@ -36,6 +36,7 @@ class Formats:
                 self.twice.setdefault(entry.name, [self.entries[entry.name]]).append(entry)
             self.entries.setdefault(entry.name, entry)
         self.loaded: dict[str, type] = {}
+        self.origins: dict[str, str] = {}
 
     def names(self) -> tuple[str, ...]:
         return tuple(self.entries)
@@ -51,8 +52,11 @@ class Formats:
         return f".{name}"
 
     def origin(self, name: str) -> str:
-        """Where a format comes from: its distribution and the class it names."""
-        return self.described(self._entry(name))
+        """Where a format comes from: its distribution and the class it names (read from
+        the package's metadata once)."""
+        if name not in self.origins:
+            self.origins[name] = self.described(self._entry(name))
+        return self.origins[name]
 
     @staticmethod
     def described(entry) -> str:
