@@ -31,7 +31,15 @@ from ..files import os_problem, remove_leftovers, write_atomic
 from ..project import Project
 from ..renderers import formats as known_formats
 from . import stages
-from .executors import Deferred, InProcess, dead_worker, executor_for, process_pool, unblock
+from .executors import (
+    Deferred,
+    InProcess,
+    dead_worker,
+    end_workers,
+    executor_for,
+    process_pool,
+    unblock,
+)
 from .manifest import NAME as MANIFEST
 from .manifest import Manifest
 from .plan import Plan, plan
@@ -79,8 +87,6 @@ def build(project: Project, files: list[Path] | None = None, audiences: list[str
             else:
                 report.warnings.extend(planned.warnings)
             _check_formats(planned, running)
-            if running.here and planned.jobs:     # the helpers ready fonts and styles
-                running.pool.submit(prepare_elsewhere, project, names, fmts[1:])
             for result in execute(planned, running, progress):
                 _collect(result, manifest, report)
             with _os_errors("writing the build manifest"):
@@ -100,15 +106,17 @@ class Running:
     local: bool = False            # this machine's pool: a single part runs here instead
     elsewhere: bool = False        # another machine's workers: absolute paths only
     stops: "_StopRequests" = field(default_factory=lambda: _StopRequests())
+    sent: int = 0                  # parts sent to the pool
 
 
 @contextmanager
 def _running(project: Project, url: str | None, jobs: int, briefs: int, names, fmts):
-    """The executor for the build (its processes start with the first work sent): this
-    process alone with one job; with fewer briefs than ``jobs``, a pool of one fewer
-    workers beside this process; else a pool of ``jobs`` workers.  Shut down when done;
-    on a failure or a stop, nothing more is started and the workers end before the lock
-    is released."""
+    """The executor for the build: this process alone with one job; with fewer briefs
+    than ``jobs``, a pool of one fewer workers beside this process, started at once to
+    ready the formats it will take (imports, fonts, styles) while this process plans;
+    else a pool of ``jobs`` workers, started by the first work sent.  Shut down when
+    done (helpers that got no work are ended at once); on a failure or a stop, nothing
+    more is started and the workers end before the lock is released."""
     if url is None and jobs <= 1:
         yield Running(InProcess(), 1)
         return
@@ -116,20 +124,26 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
     with serving(project), _StopRequests() as stops:   # forked workers start with what
         pool = executor_for(url, jobs) if url else \
             Deferred(lambda: process_pool("process://", jobs - here))
-        try:                                         # this process has read
-            yield Running(pool, jobs if url is None else 8 * jobs, here, url is None,
-                          url is not None, stops)
+        running = Running(pool, jobs if url is None else 8 * jobs, here, url is None,
+                          url is not None, stops)      # this process has read
+        try:
+            if here:
+                pool.submit(prepare_elsewhere, project, names, fmts[1:])
+            yield running
         except BaseException:
             with _signals_held():
-                _shut(pool, url is None, cancel=True)
+                _shut(running, cancel=True)
             raise
-        _shut(pool, url is None)
+        _shut(running)
 
 
-def _shut(pool: Executor, local: bool, cancel: bool = False) -> None:
-    """Shut the pool down, its running parts finished; a pool stuck on a dead worker is
-    broken first, so the wait ends."""
-    if local and dead_worker(pool):
+def _shut(running: Running, cancel: bool = False) -> None:
+    """Shut the pool down, its running parts finished; helpers that got no work end at
+    once, and a pool stuck on a dead worker is broken first, so the wait ends."""
+    pool = running.pool
+    if running.local and not running.sent:
+        end_workers(pool)
+    elif running.local and dead_worker(pool):
         unblock(pool)
     pool.shutdown(wait=True, cancel_futures=cancel)
 
@@ -269,6 +283,7 @@ def _submit(running: Running, project: Project, work: Work):
     """``work`` sent to the executor: as it is to this process, with absolute paths to
     another machine's workers (whose working folder is their own)."""
     pool = running.pool
+    running.sent += 1
     if running.elsewhere:
         project, work = project.absolute(), replace(work, job=work.job.absolute())
     try:

@@ -139,10 +139,18 @@ def dead_worker(pool: Executor) -> bool:
     The pool notices a worker's death by itself, except when the worker died in the
     middle of writing its result: the pool's reader then waits for the rest for ever.
     ``_processes`` and ``_result_queue`` are the only private members of the pool used in
-    briefgen, here and in ``unblock``."""
+    briefgen, here, in ``end_workers`` and in ``unblock``."""
     pool = getattr(pool, "made", pool)
     processes = getattr(pool, "_processes", None) or {}
     return any(process.exitcode is not None for process in list(processes.values()))
+
+
+def end_workers(pool: Executor) -> None:
+    """End this machine's pool's workers now (helpers readying formats for work that never
+    came); the pool then breaks, and shuts down without waiting for them."""
+    pool = getattr(pool, "made", pool)
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
 
 
 def unblock(pool: Executor) -> None:

@@ -19,6 +19,7 @@ from ..compose.context import context, context_types
 from ..data.audiences import Audience, select
 from ..data.changes import compare
 from ..data.load import LoadedBrief
+from ..data.model import Brief
 from ..data.yamlsource import dotted
 from ..errors import (
     INTERRUPTS,
@@ -67,13 +68,14 @@ def check_formats(project: Project, audience: Audience, fmts) -> None:
 
 
 def markdown_for(loaded: LoadedBrief, audience_name: str, project: Project | None = None,
-                 previous: LoadedBrief | None = None) -> str:
+                 previous: LoadedBrief | None = None, selected: Brief | None = None) -> str:
     """The Markdown a template makes of the brief for one audience (``previous``: the
-    last edition, for the "what changed" section)."""
+    last edition, for the "what changed" section; ``selected``: the brief as the audience
+    sees it, if the caller has it already)."""
     project = project or Project.builtin()
     audience = project.audience(audience_name)
     check_templates(project, audience)
-    brief = select(loaded.brief, audience, project.levels)
+    brief = selected or select(loaded.brief, audience, project.levels)
     changes = None
     if previous is not None:
         changes = compare(select(previous.brief, audience, project.levels), brief)
@@ -90,11 +92,12 @@ def markdown_for(loaded: LoadedBrief, audience_name: str, project: Project | Non
 
 
 def document_for(loaded: LoadedBrief, audience_name: str, project: Project | None = None,
-                 previous: LoadedBrief | None = None) -> blocks.Document:
+                 previous: LoadedBrief | None = None,
+                 selected: Brief | None = None) -> blocks.Document:
     """The typed block tree of one audience's brief."""
     project = project or Project.builtin()
     audience = project.audience(audience_name)
-    text = markdown_for(loaded, audience_name, project, previous)
+    text = markdown_for(loaded, audience_name, project, previous, selected)
     try:
         tree = markup.parse(text, f"{loaded.path} ({audience.template})")
     except MarkupError as error:
@@ -183,9 +186,11 @@ def compose(project: Project, loaded: LoadedBrief, audience_name: str,
             previous: LoadedBrief | None = None) -> Composed:
     """The template stage, within the limits: data to Markdown to the block tree."""
     started = time.perf_counter()
-    warnings = nothing_but_summary(project, loaded, audience_name)
+    audience = project.audience(audience_name)
     with bounded(project.limits, str(loaded.path), f"the {audience_name} brief"):
-        document = document_for(loaded, audience_name, project, previous)
+        selected = select(loaded.brief, audience, project.levels)
+        document = document_for(loaded, audience_name, project, previous, selected)
+    warnings = nothing_but_summary(loaded, audience, selected)
     return Composed(audience_name, document, time.perf_counter() - started, tuple(warnings))
 
 
@@ -251,11 +256,12 @@ def _check_size(data: bytes, name: str, fmt: str, limit: int) -> None:
                           f"of {limit} (limits: max_output_bytes)")
 
 
-def nothing_but_summary(project: Project, loaded: LoadedBrief, name: str) -> list[Problem]:
+def nothing_but_summary(loaded: LoadedBrief, audience: Audience,
+                        selected: Brief) -> list[Problem]:
     """A warning when no section is visible to an audience: its brief would be a summary
     and nothing else, which is almost always a mistake in audiences, levels or kinds."""
-    audience = project.audience(name)
-    if select(loaded.brief, audience, project.levels).sections:
+    name = audience.name
+    if selected.sections:
         return []
     return [Problem(Location(str(loaded.path)), f"audience {name}",
                     f"no section is visible to the {name} audience (it shows the kinds "
