@@ -23,19 +23,7 @@ from briefgen.cli import main
 from briefgen.project import Project
 from briefgen.renderers.base import Renderer
 from briefgen.renderers.registry import GROUP, installed
-from tests.conftest import ROOT
-
-SEED_ID = "russia-china-taiwan"
-
-
-def seed_project(root: Path, copies: int = 1) -> Path:
-    (root / "data").mkdir(parents=True)
-    text = (ROOT / "data" / f"{SEED_ID}.yaml").read_text(encoding="utf-8")
-    for number in range(copies):
-        name = SEED_ID if number == 0 else f"{SEED_ID}-{number}"
-        (root / "data" / f"{name}.yaml").write_text(
-            text if number == 0 else f"id: {name}\n{text}", encoding="utf-8")
-    return root
+from tests.test_executors import SEED_ID, seed_project
 
 
 def set_edition(path: Path, edition: str) -> None:
