@@ -9,8 +9,6 @@ written last.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor
 from concurrent.futures import wait as waiting
@@ -24,7 +22,6 @@ from ..errors import (
     BusyError,
     Location,
     Problem,
-    Stopped,
     UsageError,
 )
 from ..files import os_problem, remove_leftovers, write_atomic
@@ -44,6 +41,7 @@ from .manifest import NAME as MANIFEST
 from .manifest import Manifest
 from .plan import Plan, plan
 from .publish import BriefResult, Output, output_name, publish
+from .signals import StopRequests, signals_held
 from .work import Done, Work, prepare_elsewhere, run, run_elsewhere, serving
 
 LOCK = ".briefgen.lock"
@@ -105,7 +103,7 @@ class Running:
     here: bool = False
     local: bool = False            # this machine's pool: a single part runs here instead
     elsewhere: bool = False        # another machine's workers: absolute paths only
-    stops: "_StopRequests" = field(default_factory=lambda: _StopRequests())
+    stops: "StopRequests" = field(default_factory=lambda: StopRequests())
     sent: int = 0                  # parts sent to the pool
 
 
@@ -121,7 +119,7 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
         yield Running(InProcess(), 1)
         return
     here = url is None and briefs < jobs and len(fmts) > 1
-    with serving(project), _StopRequests() as stops:   # forked workers start with what
+    with serving(project), StopRequests() as stops:   # forked workers start with what
         pool = executor_for(url, jobs) if url else \
             Deferred(lambda: process_pool("process://", jobs - here))
         running = Running(pool, jobs if url is None else 8 * jobs, here, url is None,
@@ -131,7 +129,7 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
                 pool.submit(prepare_elsewhere, project, names, fmts[1:])
             yield running
         except BaseException:
-            with _signals_held():
+            with signals_held():
                 _shut(running, cancel=True)
             raise
         _shut(running)
@@ -209,43 +207,6 @@ def _finished(running: Running, pending: dict) -> set:
 
 WAIT_SLICE = 0.2      # seconds between checks for a stop or a dead worker
 DEATH_GRACE = 2.0     # seconds a pool has to notice a dead worker by itself
-
-
-class _StopRequests:
-    """While workers run, SIGINT and SIGTERM only ask the build to stop: the build loop
-    honours the request between waits, never in the middle of the pool's own work (a
-    signal unwinding through the pool's internals could leave its locks held)."""
-
-    def __init__(self):
-        self.signum: int | None = None
-        self.previous: dict = {}
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                self.previous[signum] = signal.signal(signum, self._asked)
-        return self
-
-    def _asked(self, signum, frame) -> None:
-        self.signum = self.signum or signum
-
-    def __exit__(self, *exc) -> None:
-        if self.signum is not None:      # stopping: a second signal waits for the unwinding
-            return
-        for signum, handler in self.previous.items():
-            signal.signal(signum, handler)
-
-    def honour(self) -> None:
-        """Stop as the handler in place before would have (the command line's exits 130 or
-        143); with no handler of Python's, as a stop: 128 + the signal."""
-        if self.signum is None:
-            return
-        handler = self.previous.get(self.signum)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if callable(handler):
-            handler(self.signum, None)
-        raise Stopped(128 + self.signum)
 
 
 class _Results:
@@ -366,19 +327,6 @@ def _expected_path(brief_id: str, slot: str) -> str | None:
         return output_name(brief_id, slot)
     except (UsageError, ValueError):   # no slot of briefgen's
         return None
-
-
-@contextmanager
-def _signals_held():
-    """Interrupts and stops wait (in the main thread) until the block is done."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held) if main else None
-    try:
-        yield
-    finally:
-        if previous is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _requested(project: Project, audiences, fmts) -> tuple[list[str], list[str]]:
