@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+from concurrent.futures import Executor
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -240,3 +241,101 @@ def test_a_format_name_that_is_no_extension_is_listed_as_refused(monkeypatch):
     result = cli("formats")
     assert result.exit_code == 0
     assert "'../x' refused: unknown package (some_pkg:Renderer) registers a name" in result.output
+
+
+# ------------------------------------------ second round: the same classes, other inputs
+
+def test_an_id_and_an_edition_whose_keys_are_aliases_build_as_the_loader_reads_them(
+        tmp_path):
+    root = seed_project(tmp_path / "p")
+    seed = root / "data" / f"{SEED_ID}.yaml"
+    lines = [line for line in seed.read_text(encoding="utf-8").splitlines()
+             if not line.startswith(("keywords:", "id:"))]
+    text = "\n".join(lines).replace("edition: 2026-11-24", "*d : 2026-11-24")
+    seed.write_text("keywords: [&k id, &d edition]\n*k : key-alias-id\n" + text + "\n",
+                    encoding="utf-8")
+    report = build(Project.at(root), fmts=["docx"])
+    assert report.ok, [str(f) for f in report.failures]
+    assert (root / "out" / "key-alias-id" / "key-alias-id-public.docx").is_file()
+
+
+def test_a_users_own_file_among_the_outputs_is_neither_refused_nor_moved(tmp_path):
+    root = seed_project(tmp_path / "p")
+    mine = root / "out" / SEED_ID / f"{SEED_ID}-notes.docx"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("mine")
+    assert build(Project.at(root), fmts=["docx"]).ok          # no data copy: first build
+    set_edition(root / "data" / f"{SEED_ID}.yaml", "2027-01-10")
+    assert build(Project.at(root), fmts=["docx"]).ok
+    assert mine.read_text() == "mine"
+    assert not (root / "out" / SEED_ID / "editions" / "2026-11-24" / mine.name).exists()
+
+
+def _future_of(outcome):
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(outcome)
+    return future
+
+
+class _Odd(Executor):
+    """An executor plug-in whose every part goes wrong in the way its URL says."""
+
+    def __init__(self, url: str):
+        self.how = url.partition("://")[0]
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.how == "submit-raises":
+            raise RuntimeError("submit boom")
+        if self.how == "result-raises":
+            from concurrent.futures import Future
+
+            future = Future()
+            future.set_exception(RuntimeError("remote boom"))
+            return future
+        return _future_of("not a result")
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        if self.how == "shutdown-raises":
+            raise RuntimeError("shutdown boom")
+
+
+def odd_executor(url: str, jobs: int) -> Executor:
+    return _Odd(url) if not url.startswith("shutdown-raises") else _Shutting(url)
+
+
+class _Shutting(_Odd):
+    def submit(self, fn, /, *args, **kwargs):
+        return _future_of(fn(*args, **kwargs))
+
+
+@pytest.fixture
+def odd_executors(monkeypatch):
+    from briefgen.build import executors
+
+    points = [EntryPoint(name, "tests.test_build_faults:odd_executor", executors.GROUP)
+              for name in ("submit-raises", "result-raises", "wrong-result",
+                           "shutdown-raises")]
+
+    class Metadata:
+        @staticmethod
+        def entry_points(group):
+            return points
+
+    monkeypatch.setattr(executors, "metadata", Metadata)
+
+
+@pytest.mark.parametrize("url, says", [
+    ("submit-raises://", "RuntimeError: submit boom"),
+    ("result-raises://", "RuntimeError: remote boom"),
+    ("wrong-result://", "gave str, expected briefgen's result"),
+    ("shutdown-raises://", "failed shutting down (RuntimeError: shutdown boom)"),
+])
+def test_an_executor_plugin_that_fails_is_named_never_called_a_bug_in_briefgen(
+        tmp_path, odd_executors, url, says):
+    root = seed_project(tmp_path / "p")
+    result = cli("build", "--project", str(root), "--format", "docx", "--executor", url)
+    assert result.exit_code == 1, result.output
+    assert f"the executor {url} failed" in result.output and says in result.output
+    assert "bug in briefgen" not in result.output and "Traceback" not in result.output

@@ -102,7 +102,7 @@ class Running:
     workers: int
     here: bool = False
     local: bool = False            # this machine's pool: a single part runs here instead
-    elsewhere: bool = False        # another machine's workers: absolute paths only
+    elsewhere: str | None = None   # the --executor URL of another machine's workers
     stops: "StopRequests" = field(default_factory=lambda: StopRequests())
     sent: int = 0                  # parts sent to the pool
 
@@ -123,7 +123,7 @@ def _running(project: Project, url: str | None, jobs: int, briefs: int, names, f
         pool = executor_for(url, jobs) if url else \
             Deferred(lambda: process_pool("process://", jobs - here))
         running = Running(pool, jobs if url is None else 8 * jobs, here, url is None,
-                          url is not None, stops)      # this process has read
+                          url, stops)                  # this process has read
         try:
             if here:
                 pool.submit(prepare_elsewhere, project, names, fmts[1:])
@@ -143,7 +143,22 @@ def _shut(running: Running, cancel: bool = False) -> None:
         end_workers(pool)
     elif running.local and dead_worker(pool):
         unblock(pool)
-    pool.shutdown(wait=True, cancel_futures=cancel)
+    try:
+        pool.shutdown(wait=True, cancel_futures=cancel)
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # noqa: BLE001 - a plug-in's failure, named
+        if not running.elsewhere:
+            raise
+        raise BriefgenError(_executor_failed(running, "shutting down", error)) from None
+
+
+def _executor_failed(running: Running, doing: str, error: BaseException,
+                     path: Path | None = None) -> Problem:
+    """A failure of the executor the build was given, named as the executor's."""
+    name = (running.elsewhere or "of this machine")[:200]
+    return Problem(Location(str(path or name)), "", f"the executor {name} failed {doing} "
+                   f"({type(error).__name__}: {str(error)[:200]})")
 
 
 def _check_formats(planned: Plan, running: Running) -> None:
@@ -186,7 +201,7 @@ def execute(planned: Plan, running: Running, progress=None):
             return
         for future in finished:
             work = pending.pop(future)
-            yield from results.add(work, _outcome(future, work))
+            yield from results.add(work, _outcome(running, future, work))
 
 
 def _finished(running: Running, pending: dict) -> set:
@@ -251,25 +266,36 @@ def _submit(running: Running, project: Project, work: Work):
         if isinstance(pool, InProcess):
             return pool.submit(run, project, work)
         return pool.submit(run_elsewhere, project, work)
-    except BrokenExecutor:
+    except INTERRUPTS:
+        raise
+    except BaseException as error:  # noqa: BLE001 - the part fails, by its outcome
         from concurrent.futures import Future
 
         future: Future = Future()
-        future.set_exception(BrokenExecutor())
+        future.set_exception(error)
         return future
 
 
-def _outcome(future, work: Work) -> Done:
+def _outcome(running: Running, future, work: Work) -> Done:
+    """What came back for ``work``; anything but a ``Done`` is the part's failure, the
+    executor's when it is another machine's (briefgen's own pool's is briefgen's)."""
+    path = work.job.path
     try:
-        return future.result()
+        done = future.result()
     except BrokenExecutor:
-        return Done(work, problems=[worker_died(work.job.path)])
+        return Done(work, problems=[worker_died(path)])
     except INTERRUPTS:
         raise
     except BaseException as error:  # noqa: BLE001 - a cluster's failures are many
+        if running.elsewhere:
+            return Done(work, problems=[_executor_failed(running, "on it", error, path)])
         from .work import internal_error
 
-        return Done(work, problems=[internal_error(work.job.path, error)])
+        return Done(work, problems=[internal_error(path, error)])
+    if not isinstance(done, Done):
+        wrong = TypeError(f"gave {type(done).__name__}, expected briefgen's result")
+        return Done(work, problems=[_executor_failed(running, "on it", wrong, path)])
+    return done
 
 
 def worker_died(path: Path) -> Problem:

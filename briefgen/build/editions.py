@@ -72,15 +72,14 @@ def edition_in_place(out: Path, brief_id: str, recorded: str | None) -> tuple[st
     return (edition if edition and DATE.match(edition) else recorded), True
 
 
-def outputs_in_place(out: Path, brief_id: str, extensions) -> list[Path]:
-    """The files in ``out/<id>/`` that carry briefgen's output names for this brief."""
+def outputs_in_place(out: Path, brief_id: str, names) -> list[Path]:
+    """The files in ``out/<id>/`` named ``names`` (the outputs briefgen writes for this
+    brief): anything else a user keeps there is never touched."""
     folder = child(out, brief_id)
     if folder is None or not real_folder(folder):
         return []
-    names = re.compile(rf"^{re.escape(brief_id)}-[a-z0-9][a-z0-9-]*"
-                       rf"({'|'.join(map(re.escape, extensions))})$")
     return sorted(p for p in folder.iterdir()
-                  if names.match(p.name) and p.is_file() and not p.is_symlink())
+                  if p.name in names and p.is_file() and not p.is_symlink())
 
 
 def previous_snapshot(out: Path, brief_id: str, edition: dt.date) -> Path | None:

@@ -63,7 +63,7 @@ def _write(project: Project, job: Job, parts: list[Done], result: BriefResult) -
     rendered = {slot: made for slot in job.slots for part in parts
                 for name, made in part.rendered.items() if name == slot}
     paths = {slot: output_path(project.out, first.brief_id, slot) for slot in rendered}
-    publication = _publication(project.out, job, first, rendered, paths, result.warnings)
+    publication = _publication(project, job, first, rendered, paths, result.warnings)
     publication.commit()
     result.written = [Output(paths[slot], made.seconds) for slot, made in rendered.items()]
     result.record = _record(project.out, job, first, rendered, paths,
@@ -95,20 +95,18 @@ def _recorded_edition(record: BriefRecord | None, brief_id: str) -> str | None:
     return record.edition if record is not None and record.id == brief_id else None
 
 
-def _publication(out: Path, job: Job, done: Done, rendered: dict, paths: dict,
+def _publication(project: Project, job: Job, done: Done, rendered: dict, paths: dict,
                  warnings: list) -> editions.Publication:
     """The brief's new files, the previous edition's outputs they retire, and whether
     that edition is archived: decided by what is in the brief's folder, whatever the
-    manifest says."""
-    brief_id, edition = done.brief_id, done.edition
+    manifest says.  Outputs whose edition nothing tells are never replaced."""
+    out, brief_id, edition = project.out, done.brief_id, done.edition
     files = {paths[slot]: made.data for slot, made in rendered.items()}
     files[editions.snapshot_path(out, brief_id)] = job.data
     in_place, has_copy = editions.edition_in_place(
         out, brief_id, _recorded_edition(job.previous, brief_id))
-    recorded = job.previous.outputs if job.previous is not None else {}
-    extensions = {f".{fmt}" for fmt in (*formats(), *(s.split("/")[1] for s in recorded))}
-    previous = editions.outputs_in_place(out, brief_id, extensions)
-    if in_place is None and previous:
+    previous = editions.outputs_in_place(out, brief_id, _output_names(project, job, brief_id))
+    if in_place is None and any(path in files for path in previous):
         raise BriefgenError.at(str(editions.snapshot_path(out, brief_id)), (
             f"is missing or unreadable, and the manifest does not say which edition the "
             f"outputs in {out / brief_id} are; expected to know it before replacing them "
@@ -122,6 +120,15 @@ def _publication(out: Path, job: Job, done: Done, rendered: dict, paths: dict,
                                 "which is missing, so later \"what changed\" sections cannot "
                                 "compare with it"))
     return editions.Publication(out, brief_id, files, retire, in_place)
+
+
+def _output_names(project: Project, job: Job, brief_id: str) -> set[str]:
+    """The names of every output briefgen may have written for this brief: each audience
+    in every format in effect, and each slot the manifest records (a format since
+    uninstalled, an audience since removed)."""
+    slots = {f"{a.name}/{fmt}" for a in project.audiences for fmt in formats()}
+    slots |= set(job.previous.outputs) if job.previous is not None else set()
+    return {Path(output_name(brief_id, slot)).name for slot in slots}
 
 
 def _record(out: Path, job: Job, done: Done, rendered: dict, paths: dict,

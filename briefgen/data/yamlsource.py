@@ -252,6 +252,11 @@ def dotted(path: Path) -> str:
     return out
 
 
+def _scalar(event, anchors: dict) -> str | None:
+    """A scalar event's text, or an alias's: the scalar it names (keys and values alike)."""
+    return event.value if isinstance(event, yaml.ScalarEvent) else anchors.get(event.anchor)
+
+
 def top_level_scalar(data: bytes, key: str) -> str | None:
     """The text of ``key`` at the top level of a YAML mapping, read from the parser's
     events alone (no values built, no recursion): for a brief's id or edition before, or
@@ -270,9 +275,8 @@ def top_level_scalar(data: bytes, key: str) -> str | None:
                 depth -= 1
             elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
                 if not expecting_key and current == key:
-                    return event.value if isinstance(event, yaml.ScalarEvent) \
-                        else anchors.get(event.anchor)
-                current = getattr(event, "value", None) if expecting_key else None
+                    return _scalar(event, anchors)
+                current = _scalar(event, anchors) if expecting_key else None
                 expecting_key = not expecting_key
     except yaml.YAMLError:
         pass
