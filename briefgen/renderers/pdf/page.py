@@ -26,6 +26,7 @@ from ...compose import blocks as b
 from ...project import fonts
 from ..page import margins, page_size
 from .styles import colour
+from .tagging import ARTIFACT, END, PAGINATION, Href, SpokenText, Tagger
 
 
 class BriefTemplate(BaseDocTemplate):
@@ -35,7 +36,7 @@ class BriefTemplate(BaseDocTemplate):
                          bottomMargin=bottom, leftMargin=left, title=meta.title,
                          author="; ".join(meta.authors), subject=meta.subject,
                          keywords=list(meta.keywords), creator="briefgen", producer="briefgen",
-                         lang=meta.language, invariant=1,
+                         lang=meta.language, invariant=1, displayDocTitle=1,
                          initialFontName=theme.families.face(theme.heading_font))
         frame = Frame(left, bottom, self.width, self.height, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -53,19 +54,56 @@ class BriefTemplate(BaseDocTemplate):
             self._outline_level = level
 
 
-def page_canvas(painter: "FurniturePainter", edition: dt.date | None) -> type[Canvas]:
+def page_canvas(painter: "FurniturePainter", meta: b.DocumentMeta,
+                tagger: Tagger) -> type[Canvas]:
     """A canvas class that has ``painter`` draw the furniture on every page, and the page
-    count once it is known, and dates the document ``edition``."""
+    count once it is known, dates the document by its edition, and marks its content
+    for ``tagger`` (``tagging``): each page an Artifact but for its tagged text and
+    figures, the furniture a pagination Artifact."""
 
     class BriefCanvas(Canvas):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self._doc._timeStamp = EditionStamp(edition)  # dates from the data
+            self._doc._timeStamp = EditionStamp(meta.edition)  # dates from the data
             self.total_forms: dict[str, str] = {}   # text after the total: its form
+            self.tagger, self.page_objects = tagger, []
+            self.setNamedCB("tag", _tag_callback)
+            self._code.append(ARTIFACT)
 
         def showPage(self) -> None:
+            self._code.extend((END, PAGINATION))
             painter.draw(self, self.getPageNumber())
+            self._code.append(END)
             super().showPage()
+
+        def _startPage(self) -> None:
+            super()._startPage()
+            self.tagger.new_page()
+            self._code.append(ARTIFACT)
+
+        def _setAnnotations(self, page) -> None:
+            super()._setAnnotations(page)
+            self.page_objects.append(page)
+
+        def beginText(self, x=0, y=0, direction=None):
+            text = SpokenText(self, x, y, direction)
+            self.tagger.text_begun(text)
+            return text
+
+        def drawText(self, text) -> None:
+            if not self.tagger.text_ended(text._code):
+                super().drawText(text)
+                return
+            self._code.append(END)
+            super().drawText(text)
+            self._code.append(ARTIFACT)
+
+        def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,
+                    kind="URI", **kw) -> None:
+            super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
+            if isinstance(url, Href):
+                self.tagger.annotated(url.element, self._annotationrefs[-1].name,
+                                      url.description)
 
         def total_form(self, after: str) -> str:
             """The form holding the page total and the label text after it."""
@@ -74,10 +112,21 @@ def page_canvas(painter: "FurniturePainter", edition: dt.date | None) -> type[Ca
             return self.total_forms[after]
 
         def save(self) -> None:
+            if self._code == [ARTIFACT]:
+                self._code = []     # the page begun after the last: nothing on it
             painter.fill_totals(self, str(self.getPageNumber() - 1))
+            self.tagger.write(self._doc, self.page_objects, meta)
             super().save()
 
     return BriefCanvas
+
+
+def _tag_callback(canvas: Canvas, kind: str, label: str) -> None:
+    """A link or span begins or ends inside a paragraph's text (a zero-width fragment
+    whose label is ``push:<key>`` or ``pop:<key>``)."""
+    action, _, key = label.partition(":")
+    code = canvas._curr_tx_info["tx"]._code
+    (canvas.tagger.push if action == "push" else canvas.tagger.pop)(code, key)
 
 
 FOOTER_SIZE = 7.5
@@ -169,7 +218,7 @@ def _draw_furniture(canvas: Canvas, painter: FurniturePainter, page: int) -> Non
     top, right, bottom, left = margins(theme)
     header_y, footer_y = height - top / 2, bottom / 2 - 3
     canvas.saveState()
-    canvas.setFillColor(colour(theme.accent_colour))
+    canvas.setFillColor(colour(getattr(theme, "marking_colour", theme.accent_colour)))
     third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
     centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme, 8),
                             width / 2, header_y, theme, 8, "centre", bold=True),

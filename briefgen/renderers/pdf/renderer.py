@@ -19,9 +19,10 @@ from dataclasses import replace
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
+from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFName
 from reportlab.platypus import (
-    CondPageBreak,
     HRFlowable,
     Image,
     LayoutError,
@@ -34,7 +35,7 @@ from reportlab.platypus import (
 from ...compose import blocks as b
 from ...errors import RenderError
 from ..base import Renderer
-from ..page import frame_width
+from ..page import frame_width, margins, page_size
 from .page import BriefTemplate, FurniturePainter, invariant_stamps, page_canvas
 from .styles import aligned, colour, sized, stylesheet
 from .table import (
@@ -46,6 +47,8 @@ from .table import (
     too_tall,
     too_tall_cell,
 )
+from .longtable import BriefTable, RoomFor, TableLook
+from .tagging import Element, Href, Tagger
 from .text import Ink, fragment, ink_of, template_of
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
@@ -75,7 +78,8 @@ _QUICK_FLATE = _QuickFlate()
 
 
 class _Paragraph(Paragraph):
-    """A Paragraph that lays its lines out once per width.
+    """A Paragraph that lays its lines out once per width, and draws as its structure
+    element (``tag``; its bullet, if any, as ``label``).
 
     Platypus asks a paragraph to wrap several times at the same width (keep-with-next
     groups, table row heights, then drawing); line breaking is the single largest cost
@@ -83,12 +87,27 @@ class _Paragraph(Paragraph):
     """
 
     _wrapped_width: float | None = None
+    tag: Element | None = None       # what its text is in the structure tree
+    label: Element | None = None     # its bullet or number, drawn before its text
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
             super().wrap(availWidth, availHeight)
             self._wrapped_width = availWidth
         return self.width, self.height
+
+    def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
+        parts = super().split(availWidth, availHeight)
+        for index, part in enumerate(parts):
+            part.tag, part.label = self.tag, self.label if index == 0 else None
+        return parts
+
+    def elements(self) -> list[Element]:
+        return [element for element in (self.label, self.tag) if element is not None]
+
+    def draw(self) -> None:
+        with self.canv.tagger.drawing(self):
+            super().draw()
 
 
 class _Heading(_Paragraph):
@@ -103,9 +122,34 @@ class _Heading(_Paragraph):
         return parts
 
 
+class _Figure(Image):
+    """An image drawn as a Figure element, with its place on the page as its BBox."""
+
+    tag: Element
+
+    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - ReportLab's signature
+        x += self._hAlignAdjust(x, _sW)
+        self.tag.attributes = {"O": PDFName("Layout"), "BBox": PDFArray(
+            [round(v, 2) for v in (x, y, x + self.drawWidth, y + self.drawHeight)])}
+        canvas.tagger.figure(canvas._code, self.tag,
+                             lambda: Image.drawOn(self, canvas, x, y, 0))
+
+
+def frame_height(theme) -> float:
+    top, _, bottom, _ = margins(theme)
+    return page_size(theme)[1] - top - bottom
+
+
+SCOPES = {"TH": {"O": PDFName("Table"), "Scope": PDFName("Column")}}
+
+
 class PdfRenderer(Renderer):
     format = "pdf"
     embeds_fonts = True
+
+    @property
+    def link_colour(self) -> str:
+        return getattr(self.theme, "link_colour", self.theme.accent_colour)
 
     @classmethod
     def prepare(cls, theme) -> None:
@@ -118,10 +162,18 @@ class PdfRenderer(Renderer):
         self.colours = document.status_colours
         self.grids: list[Grid] = []      # every table and box, to name a cell too tall
         self.caption: str | None = None  # the caption waiting for its table
+        self.tagger = Tagger()
+        self.container = self.tagger.root   # where the next block's element goes
+        self.waiting: Element | None = None  # a caption's element, waiting for its table
+        self.pending: _Paragraph | None = None  # a caption: drawn with its table
         story = self.dispatch(document.title)
         for block in document.blocks:
-            story.extend(self.dispatch(block))
-        canvas = page_canvas(self.dispatch(document.furniture), document.meta.edition)
+            story.extend(self.blocks(block))
+        story.extend(self.unclaimed())
+        for index, flowable in enumerate(story):
+            if isinstance(flowable, RoomFor):
+                flowable.after = next(iter(story[index + 2:index + 3]), None)
+        canvas = page_canvas(self.dispatch(document.furniture), document.meta, self.tagger)
         buffer = io.BytesIO()
         template = BriefTemplate(buffer, document.meta, self.theme)
         try:
@@ -137,23 +189,24 @@ class PdfRenderer(Renderer):
 
     def render_title_block(self, node: b.TitleBlock) -> list:
         """The logo, then each line the title block has, and a rule under them."""
-        lines = [("Organisation", node.organisation.upper()), ("Title", node.title),
-                 ("Subtitle", node.subtitle), ("Meta", node.details)]
-        story = self.logo()
-        for name, value in lines:
+        lines = [("Organisation", node.organisation.upper(), "P"), ("Title", node.title, "H1"),
+                 ("Subtitle", node.subtitle, "P"), ("Meta", node.details, "P")]
+        story = self.logo(node.organisation)
+        for name, value, role in lines:
             if value:
                 style = self.styles[name]
                 frags = self.text(value, style, ink_of(style, self.book))
-                story.append(_Paragraph("", style, frags=frags))
+                story.append(self.tagged(_Paragraph("", style, frags=frags), role))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
 
-    def logo(self) -> list:
+    def logo(self, organisation: str) -> list:
         if self.theme.logo_png is None:
             return []
         height = self.theme.logo_height_mm * mm
-        image = Image(io.BytesIO(self.theme.logo_png))
+        image = _Figure(io.BytesIO(self.theme.logo_png))
+        image.tag = self.container.add("Figure", alt=f"{organisation} logo".strip())
         image.drawWidth = image.imageWidth * height / image.imageHeight
         image.drawHeight = height
         image.hAlign = "LEFT"
@@ -177,56 +230,106 @@ class PdfRenderer(Renderer):
 
     # ------------------------------------------------------------- blocks
 
+    def blocks(self, block) -> list:
+        """A block's flowables, after a caption no table claimed."""
+        flowables = self.dispatch(block)
+        if isinstance(block, (b.Caption, b.Table)):
+            return flowables
+        return [*self.unclaimed(), *flowables]
+
+    def unclaimed(self) -> list:
+        """A caption with no table after it, drawn where it stands as a paragraph."""
+        caption, self.pending, self.waiting = self.pending, None, None
+        if caption is None:
+            return []
+        caption.tag.role = "P"
+        return [caption]
+
     def render_heading(self, node: b.Heading) -> list:
         style = self.styles[f"Heading{node.level}"]
         title = b.plain_text(node.children)
-        # Keep-with-next alone can leave a heading at the foot of a page when the
-        # flowable after it may split; ask for room for a few lines as well.
-        heading = _Heading("", style, frags=self.frags(node.children, style))
+        heading = self.tagged(_Heading("", style, frags=self.frags(node.children, style)),
+                              f"H{node.level + 1}")   # H1 is the title's
         heading.bookmark = (node.level, title)
-        return [CondPageBreak(self.theme.body_size * 6), heading]
+        return [RoomFor(heading), heading]
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
-        return [self.paragraph(node.children, self.styles[style])]
+        return [self.tagged(self.paragraph(node.children, self.styles[style]), "P")]
 
     def render_caption(self, node: b.Caption) -> list:
         self.caption = b.plain_text(node.children)
-        return [self.paragraph(node.children, self.styles["Caption"])]
+        caption = self.tagged(self.paragraph(node.children, self.styles["Caption"]), "Caption")
+        self.waiting = caption.tag
+        leftover, self.pending = self.unclaimed(), caption
+        return leftover
 
     def paragraph(self, nodes: tuple, style, bullet: str | None = None) -> _Paragraph:
         return _Paragraph("", style, bulletText=bullet, frags=self.frags(nodes, style))
 
+    def tagged(self, paragraph: _Paragraph, role: str, under: Element | None = None):
+        """``paragraph`` drawn as a new ``role`` element, the last of ``under`` (by
+        default the container the renderer is filling)."""
+        paragraph.tag = (under or self.container).add(role)
+        return paragraph
+
+    @contextmanager
+    def inside(self, element: Element):
+        """Blocks rendered meanwhile go into ``element``."""
+        outer, self.container = self.container, element
+        try:
+            yield element
+        finally:
+            self.container = outer
+
     def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> list:
         marker = BULLETS[depth % len(BULLETS)]
-        return [f for item in node.items for f in self.render_list_item(item, depth, marker)]
+        with self.inside(self.container.add("L")):
+            return [f for item in node.items for f in self.render_list_item(item, depth, marker)]
 
     def render_ordered_list(self, node: b.OrderedList, depth: int = 0) -> list:
-        return [f for number, item in enumerate(node.items, start=node.start)
-                for f in self.render_list_item(item, depth, f"{number}.")]
+        with self.inside(self.container.add("L")):
+            return [f for number, item in enumerate(node.items, start=node.start)
+                    for f in self.render_list_item(item, depth, f"{number}.")]
 
     def render_list_item(self, node: b.ListItem, depth: int = 0, marker: str = BULLETS[0]) -> list:
-        """Paragraphs with a hanging bullet; lighter than ListFlowable, which copies styles."""
+        """Paragraphs with a hanging bullet; lighter than ListFlowable, which copies styles.
+        In the structure tree: LI, holding the bullet (Lbl) and the item's body (LBody)."""
         style = self.styles[f"List{min(depth, 2) + 1}"]
-        flowables: list = []
-        for child in node.children:
-            if isinstance(child, (b.BulletList, b.OrderedList)):
-                flowables.extend(self.dispatch(child, depth + 1))
-            elif isinstance(child, b.Paragraph):
-                bullet = None if flowables else marker
-                flowables.append(self.paragraph(child.children, style, bullet))
-            else:
-                flowables.extend(self.dispatch(child))
+        item = self.container.add("LI")
+        label, flowables = item.add("Lbl"), []
+        with self.inside(item.add("LBody")):
+            for child in node.children:
+                if isinstance(child, (b.BulletList, b.OrderedList)):
+                    flowables.extend(self.dispatch(child, depth + 1))
+                elif isinstance(child, b.Paragraph):
+                    bullet = None if flowables else marker
+                    paragraph = self.tagged(self.paragraph(child.children, style, bullet), "P")
+                    paragraph.label = label if bullet else None
+                    flowables.append(paragraph)
+                else:
+                    flowables.extend(self.dispatch(child))
         return flowables
 
     def render_table(self, node: b.Table) -> list:
         name = self.table_name()
         fit = self.table_fit(node, name)
         aligns = node.aligns or ("left",) * node.columns
-        header = [self.cell(c, "TableHeader", a, fit) for c, a in zip(node.header, aligns)]
-        rows = [[self.cell(c, "TableCell", a, fit) for c, a in zip(row, aligns)]
-                for row in node.rows]
-        table = Table([header, *rows], colWidths=list(fit.widths), repeatRows=1,
-                      hAlign="LEFT", style=self.table_style(len(rows), fit))
+        table = self.container.add("Table")
+        if self.waiting is not None:
+            table.adopt(self.waiting)      # a table's caption is its first child
+            self.waiting = None
+        head = table.add("THead").add("TR")
+        header = [self.cell(c, "TableHeader", a, fit, head, "TH")
+                  for c, a in zip(node.header, aligns)]
+        body = table.add("TBody")
+        rows = []
+        for row in node.rows:
+            line = body.add("TR")
+            rows.append([self.cell(c, "TableCell", a, fit, line, "TD")
+                         for c, a in zip(row, aligns)])
+        table = BriefTable(header, rows, list(fit.widths), self.table_look(len(rows), fit),
+                           caption=self.claimed(),
+                           padding=2 * fit.down, page_height=frame_height(self.theme))
         self.grids.append(self.table_grid([header, *rows], fit, name))
         return [table, Spacer(1, 8)]
 
@@ -234,11 +337,12 @@ class PdfRenderer(Renderer):
         """A shaded box with an accent rule: one table row per paragraph, so it can
         break across pages between them."""
         rows = []
-        for child in node.children:
-            if isinstance(child, b.Paragraph):
-                rows.append(self.render_paragraph(child, "Callout"))
-            else:
-                rows.append(self.dispatch(child))
+        with self.inside(self.container.add("Div")):
+            for child in node.children:
+                if isinstance(child, b.Paragraph):
+                    rows.append(self.render_paragraph(child, "Callout"))
+                else:
+                    rows.append(self.dispatch(child))
         box = Table([[row] for row in rows], colWidths=[frame_width(self.theme)],
                     style=TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), self.book.face(self.theme.body_font)),
@@ -259,8 +363,17 @@ class PdfRenderer(Renderer):
 
     # ------------------------------------------------------------- tables
 
-    def cell(self, node: b.TableCell, style: str, align: str, fit: TableFit) -> Paragraph:
-        return self.paragraph(node.children, aligned(sized(self.styles[style], fit.size), align))
+    def cell(self, node: b.TableCell, style: str, align: str, fit: TableFit, row: Element,
+             role: str) -> Paragraph:
+        """A cell's paragraph, drawn as a ``role`` (TH, TD) element of ``row``."""
+        cell = self.paragraph(node.children, aligned(sized(self.styles[style], fit.size), align))
+        cell.tag = row.add(role, attributes=SCOPES.get(role))
+        return cell
+
+    def claimed(self) -> _Paragraph | None:
+        """The caption just before a table, which goes with it."""
+        caption, self.pending = self.pending, None
+        return caption
 
     def table_name(self) -> str:
         """A table's name: its number in this document (boxes are grids without a name)
@@ -285,7 +398,7 @@ class PdfRenderer(Renderer):
                     [width - 2 * fit.across for width in fit.widths],
                     [2 * fit.down] * len(rows), name)
 
-    def table_style(self, body_rows: int, fit: TableFit) -> TableStyle:
+    def table_look(self, body_rows: int, fit: TableFit) -> TableLook:
         t = self.theme
         across, down = fit.across, fit.down
         commands = [
@@ -298,10 +411,8 @@ class PdfRenderer(Renderer):
             ("TOPPADDING", (0, 0), (-1, -1), down), ("BOTTOMPADDING", (0, 0), (-1, -1), down),
             ("LEFTPADDING", (0, 0), (-1, -1), across), ("RIGHTPADDING", (0, 0), (-1, -1), across),
         ]
-        if body_rows > 1:
-            commands.append(("ROWBACKGROUNDS", (0, 1), (-1, -1),
-                             [None, colour(t.table_stripe_fill)]))
-        return TableStyle(commands)
+        stripe = colour(t.table_stripe_fill) if body_rows > 1 else None
+        return TableLook(commands, stripe, across)
 
     # ------------------------------------------------------------ inlines
 
@@ -334,8 +445,34 @@ class PdfRenderer(Renderer):
         return self.inline(node.children, style, replace(ink, italic=True))
 
     def render_link(self, node: b.Link, style, ink: Ink) -> list:
-        linked = replace(ink, href=node.url, colour=self.theme.accent_colour)
-        return self.inline(node.children, style, linked)
+        """The link's text between the fragments that open and close its Link element;
+        its annotations know the element through their target (``Href``)."""
+        text = b.plain_text(node.children)
+        element = Element("Link")
+        described = text if text == node.url else f"{text} ({node.url})"
+        href = Href(node.url, element, described)
+        linked = replace(ink, href=node.url, colour=self.link_colour)
+        frags = self.inline(node.children, style, linked)
+        for frag in frags:
+            if frag.link:
+                frag.link = [(len(self.tagger.inlines), href)]
+        return self.around(element, frags, style, ink)
+
+    def render_language(self, node, style, ink: Ink) -> list:
+        """A span in another language: a Span element with its /Lang."""
+        frags = self.inline(node.children, style, ink)
+        return self.around(Element("Span", lang=node.lang), frags, style, ink)
+
+    def around(self, element: Element, frags: list, style, ink: Ink) -> list:
+        """``frags`` between zero-width fragments that, as they are drawn, open and then
+        close the marked content of ``element`` (``tagging.Tagger.push``/``pop``)."""
+        key = str(len(self.tagger.inlines))
+        self.tagger.inlines[key] = element
+        template = template_of(style, ink, self.book)
+        edge = [template.clone(text="", link=[], us_lines=[],
+                               cbDefn=ABag(kind="onDraw", name="tag", label=f"{action}:{key}"))
+                for action in ("push", "pop")]
+        return [edge[0], *frags, edge[1]]
 
     def render_status(self, node: b.Status, style, ink: Ink) -> list:
         hex_colour = self.colours.get(node.value, self.theme.muted_colour)

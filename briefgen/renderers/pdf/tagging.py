@@ -1,0 +1,295 @@
+"""Tagged PDF: the structure tree of a brief, and the marked content that ties the
+pages to it (ISO 32000-1 14.7-14.8, as PDF/UA-1 asks).
+
+The rule that keeps every mark on the page accounted for: a page is an Artifact from
+its first operator to its last, and only the content of a structure element leaves
+it.  A paragraph's text object opens the marked-content sequence of its element
+(``BDC`` just after ``BT``) and closes it before ``ET``; a link or a span in another
+language inside it closes the paragraph's sequence and opens its own, so sequences
+never nest.  Whatever a renderer draws without asking for a tag (rules, fills,
+underlines, the page furniture, a table header repeated on the next page) is an
+Artifact by construction.
+
+Elements are made as the renderer walks the block tree, in its order, and are given
+their content as it is drawn; the tree is written into ReportLab's own document
+objects when the canvas saves, so no second pass reads the file again.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from reportlab.pdfgen.textobject import PDFTextObject
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDictionary,
+    PDFName,
+    PDFObjectReference,
+    PDFPage,
+    PDFStream,
+    PDFString,
+)
+
+ARTIFACT = "/Artifact BMC"
+PAGINATION = "/Artifact <</Type /Pagination>> BDC"
+END = "EMC"
+PAGE_KEYS = [*PDFPage.__NoDefault__, "StructParents", "Tabs"]
+
+
+@dataclass(eq=False)
+class Element:
+    """A structure element: its standard type, what it holds (elements, marked
+    content on a page, annotations), and its attributes."""
+
+    role: str
+    kids: list = field(default_factory=list)
+    alt: str | None = None           # an alternate description (a figure's)
+    lang: str | None = None          # a span in another language
+    attributes: dict | None = None   # owner and values: {"O": "/Table", "Scope": "/Column"}
+    parent: "Element | None" = None
+
+    def add(self, role: str, **options) -> "Element":
+        """A new element, the last child of this one."""
+        child = Element(role, parent=self, **options)
+        self.kids.append(child)
+        return child
+
+    def adopt(self, child: "Element") -> None:
+        """Move ``child`` (made before its place was known) under this element."""
+        if child.parent is not None:
+            child.parent.kids.remove(child)
+        child.parent = self
+        self.kids.append(child)
+
+
+@dataclass(frozen=True)
+class _Content:
+    page: int
+    mcid: int
+
+
+@dataclass(frozen=True)
+class _Annotation:
+    page: int
+    name: str           # the annotation's name in ReportLab's document
+    description: str    # what the link is, for its /Contents
+
+
+class Href(str):
+    """A link target that knows its Link element: ReportLab hands the target of a
+    link down to the canvas unchanged, so the canvas can tie the annotation it makes
+    to the element (an object reference, /OBJR)."""
+
+    element: Element
+    description: str
+
+    def __new__(cls, url: str, element: Element, description: str) -> "Href":
+        href = super().__new__(cls, url)
+        href.element, href.description = element, description
+        return href
+
+
+class SpokenText(PDFTextObject):
+    """A text object whose lines but the last end in a space: ReportLab drops the space
+    where a line breaks, so text taken from the page (by a screen reader, or a copy)
+    ran the last word of a line into the first of the next.  The space is drawn after
+    the line's last glyph, where it shows nothing and moves nothing."""
+
+    breaks = 0      # line ends still to come that were spaces in the text
+
+    def _textOut(self, text, TStar=0):  # noqa: N803 - ReportLab's signature
+        if TStar and self.breaks > 0:
+            self.breaks -= 1
+            text = text if text.endswith(" ") else text + " "
+        super()._textOut(text, TStar)
+
+
+class Tagger:
+    """The structure tree of one document and the marked content of its pages."""
+
+    def __init__(self) -> None:
+        self.root = Element("Document")
+        self.pages: list[list[Element]] = [[]]   # per page: the element of each MCID
+        self.annotations: list[tuple[Element, _Annotation]] = []
+        self.inlines: dict[str, Element] = {}    # callback label: link or span element
+        self.block: list[Element] = []           # what the next text objects hold
+        self.breaks = 0                          # line breaks of the paragraph drawing
+        self.open: list[Element] = []            # the open text object's element stack
+
+    # ----------------------------------------------------------- marking
+
+    def begin(self, element: Element) -> str:
+        """The operator opening a sequence of ``element`` on the current page."""
+        mcids = self.pages[-1]
+        mcids.append(element)
+        element.kids.append(_Content(len(self.pages) - 1, len(mcids) - 1))
+        return f"/{element.role} <</MCID {len(mcids) - 1}>> BDC"
+
+    @contextmanager
+    def drawing(self, flowable):
+        """While ``flowable`` draws: its text objects hold its elements, or nothing (an
+        Artifact) when it was drawn before (a table header repeated on a new page)."""
+        elements = [] if getattr(flowable, "drawn", False) else flowable.elements()
+        flowable.drawn = True
+        outer = self.block, self.breaks
+        self.block = list(elements)
+        self.breaks = len(getattr(flowable.blPara, "lines", ())) - 1
+        try:
+            yield
+        finally:
+            self.block, self.breaks = outer
+
+    def text_begun(self, text: SpokenText) -> None:
+        """A text object begins: it holds the next element of the flowable drawing."""
+        code, text.breaks = text._code, self.breaks
+        if not self.block:
+            self.open = []
+            return
+        element = self.block.pop(0) if len(self.block) > 1 else self.block[0]
+        self.open = [element, *self._carried(element)]
+        code.append(self.begin(self.open[-1]))
+
+    def text_ended(self, code: list) -> bool:
+        """A text object ends: close what it opened.  A link or span still open (the
+        paragraph goes on on the next page) is carried into the next text object of
+        the same element.  Returns whether the object was tagged."""
+        if not self.open:
+            return False
+        code.append(END)
+        self._carry = (self.open[0], self.open[1:])
+        self.open = []
+        return True
+
+    def _carried(self, element: Element) -> list[Element]:
+        carry = getattr(self, "_carry", None)
+        return list(carry[1]) if carry and carry[0] is element else []
+
+    def push(self, code: list, label: str) -> None:
+        """A link or span starts inside the open text object."""
+        if not self.open:
+            return
+        inline = self.inlines[label]
+        if inline.parent is None:
+            self.open[-1].adopt(inline)
+        self.open.append(inline)
+        code.extend((END, self.begin(inline)))
+
+    def pop(self, code: list, label: str) -> None:
+        """The link or span ``label`` ends: the element around it goes on."""
+        if len(self.open) < 2 or self.open[-1] is not self.inlines[label]:
+            return
+        self.open.pop()
+        code.extend((END, self.begin(self.open[-1])))
+
+    def figure(self, code: list, element: Element, draw) -> None:
+        """An image drawn as ``element``'s content (the page's Artifact paused)."""
+        code.extend((END, self.begin(element)))
+        draw()
+        code.extend((END, ARTIFACT))
+
+    def annotated(self, element: Element, name: str, description: str) -> None:
+        """The annotation ReportLab named ``name`` belongs to the link ``element``."""
+        element.kids.append(_Annotation(len(self.pages) - 1, name, description))
+        self.annotations.append((element, element.kids[-1]))
+
+    def new_page(self) -> None:
+        self.pages.append([])
+
+    # ----------------------------------------------------------- writing
+
+    def write(self, doc, pages: list, meta) -> None:
+        """The tree, its parent tree and the document's accessibility entries, into
+        ReportLab's document ``doc`` whose ``pages`` are ``PDFPage`` objects."""
+        refs = {}
+        page_refs = [doc.Reference(page) for page in pages]
+        root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
+        self._element(doc, self.root, doc.Reference(root), page_refs, refs)
+        nums: list = []
+        for index, elements in enumerate(self.pages[:len(pages)]):
+            pages[index].StructParents = index
+            nums.extend((index, PDFArray([refs[id(e)] for e in elements])))
+        for key, (element, annotation) in enumerate(self.annotations, start=len(pages)):
+            annot = doc.idToObject[annotation.name]
+            annot.dict["StructParent"] = key
+            annot.dict["Contents"] = PDFString(annotation.description)
+            pages[annotation.page].Tabs = PDFName("S")
+            nums.extend((key, refs[id(element)]))
+        root.dict["K"] = PDFArray([refs[id(self.root)]])
+        root.dict["ParentTree"] = doc.Reference(PDFDictionary({"Nums": PDFArray(nums)}))
+        root.dict["ParentTreeNextKey"] = len(pages) + len(self.annotations)
+        catalog = doc.Catalog
+        catalog.StructTreeRoot = root
+        catalog.MarkInfo = PDFDictionary({"Marked": "true"})
+        catalog.Metadata = metadata(meta)
+        for page in pages:
+            page.__NoDefault__ = PAGE_KEYS
+
+    def _element(self, doc, element: Element, parent, page_refs, refs) -> object:
+        entries = {"Type": PDFName("StructElem"), "S": PDFName(element.role), "P": parent}
+        if element.alt is not None:
+            entries["Alt"] = PDFString(element.alt)
+        if element.lang is not None:
+            entries["Lang"] = PDFString(element.lang)
+        if element.attributes:
+            entries["A"] = PDFDictionary({k: v for k, v in element.attributes.items()})
+        node = PDFDictionary(entries)
+        ref = refs[id(element)] = doc.Reference(node)
+        pages = [kid.page for kid in element.kids if isinstance(kid, (_Content, _Annotation))]
+        home = pages[0] if pages else None
+        if home is not None:
+            node.dict["Pg"] = page_refs[home]
+        kids = []
+        for kid in element.kids:
+            if isinstance(kid, Element):
+                kids.append(self._element(doc, kid, ref, page_refs, refs))
+            elif isinstance(kid, _Content):
+                kids.append(kid.mcid if kid.page == home else PDFDictionary(
+                    {"Type": PDFName("MCR"), "Pg": page_refs[kid.page], "MCID": kid.mcid}))
+            else:
+                kids.append(PDFDictionary({"Type": PDFName("OBJR"), "Pg": page_refs[kid.page],
+                                           "Obj": PDFObjectReference(kid.name)}))
+        if kids:
+            node.dict["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
+        return ref
+
+
+# ------------------------------------------------------------------ metadata
+
+def metadata(meta) -> PDFStream:
+    """The XMP packet: title, authors, language and the PDF/UA-1 claim."""
+    stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"),
+                                      "Subtype": PDFName("XML")}), xmp(meta).encode("utf-8"))
+    stream.filters = []      # left readable, as the metadata of a file is meant to be
+    return stream
+
+
+def xmp(meta) -> str:
+    day = (meta.edition.isoformat() + "T00:00:00Z") if meta.edition else "2000-01-01T00:00:00Z"
+    authors = "".join(f"<rdf:li>{escape(name)}</rdf:li>" for name in meta.authors)
+    keywords = escape(", ".join(meta.keywords))
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+        '<rdf:Description rdf:about=""'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
+        ' xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/">\n'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.title)}</rdf:li>'
+        '</rdf:Alt></dc:title>\n'
+        f'<dc:creator><rdf:Seq>{authors}</rdf:Seq></dc:creator>\n'
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(meta.subject)}'
+        '</rdf:li></rdf:Alt></dc:description>\n'
+        f'<dc:language><rdf:Bag><rdf:li>{escape(meta.language)}</rdf:li></rdf:Bag>'
+        '</dc:language>\n'
+        '<dc:format>application/pdf</dc:format>\n'
+        f'<pdf:Keywords>{keywords}</pdf:Keywords>\n'
+        '<pdf:Producer>briefgen</pdf:Producer>\n'
+        '<xmp:CreatorTool>briefgen</xmp:CreatorTool>\n'
+        f'<xmp:CreateDate>{day}</xmp:CreateDate>\n'
+        f'<xmp:ModifyDate>{day}</xmp:ModifyDate>\n'
+        '<pdfuaid:part>1</pdfuaid:part>\n'
+        '</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>')
