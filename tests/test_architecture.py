@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "briefgen"
 # Lowest first.  A module may import its own layer and the layers before it.
 LAYERS = (
-    ("base", ("errors", "files", "limits", "cache", "hashing", "resources")),
+    ("base", ("errors", "files", "limits", "cache", "hashing", "resources", "contrast")),
     ("data", ("data",)),
     ("compose", ("compose",)),
     ("project", ("project",)),

@@ -7,6 +7,7 @@ brief through every stage but the renderers' bytes, for ``validate``.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from ..data.yamlsource import dotted
 from ..errors import (
     INTERRUPTS,
     BriefgenError,
+    DataError,
     GlyphError,
     Location,
     MarkupError,
@@ -32,7 +34,7 @@ from ..errors import (
 )
 from ..limits import bounded
 from ..project import Project, fonts
-from ..project.theme import DEFAULT_THEME, Theme
+from ..project.theme import DEFAULT_THEME, Theme, fill_named, shortfalls
 from ..renderers import embeds_fonts, formats, renderer_for
 
 
@@ -187,10 +189,12 @@ def compose(project: Project, loaded: LoadedBrief, audience_name: str,
     """The template stage, within the limits: data to Markdown to the block tree."""
     started = time.perf_counter()
     audience = project.audience(audience_name)
+    check_status_contrast(loaded, project.theme_for(audience))
     with bounded(project.limits, str(loaded.path), f"the {audience_name} brief"):
         selected = select(loaded.brief, audience, project.levels)
         document = document_for(loaded, audience_name, project, previous, selected)
-    warnings = nothing_but_summary(loaded, audience, selected)
+    warnings = nothing_but_summary(loaded, audience, selected) + \
+        bare_address_links(loaded, audience, document)
     return Composed(audience_name, document, time.perf_counter() - started, tuple(warnings))
 
 
@@ -267,6 +271,82 @@ def nothing_but_summary(loaded: LoadedBrief, audience: Audience,
                     f"no section is visible to the {name} audience (it shows the kinds "
                     f"{', '.join(audience.sections)} up to level {audience.level}), so its "
                     "brief holds only the summary")]
+
+
+def check_status_contrast(loaded: LoadedBrief, theme: Theme) -> None:
+    """The brief's own status colours must be readable where this theme sets status values
+    (the page, its table stripes); a status the theme colours itself is the theme's."""
+    problems = []
+    for value, colour in loaded.brief.statuses.items():
+        found = [] if value in theme.status_colours else shortfalls(theme, "status", colour)
+        if found:
+            named = [(short, _theme_fill(theme, fill)) for fill, short in found]
+            (short, where), also = named[0], tuple(named[1:])
+            problems.append(Problem(loaded.locate(("statuses", value)),
+                                    dotted(("statuses", value)),
+                                    short.describe(colour, where, also)))
+    if problems:
+        raise DataError(problems)
+
+
+def _theme_fill(theme: Theme, fill: str) -> str:
+    """A fill as a brief's message names it: a theme's own fill says whose it is."""
+    return fill_named(theme, fill) + ("" if fill == "page" else f" of the theme {theme.name}")
+
+
+BARE_ADDRESS = re.compile(r"^(https?://|mailto:|www\.)\S+$", re.IGNORECASE)
+
+
+def bare_address_links(loaded: LoadedBrief, audience: Audience,
+                       document: blocks.Document) -> list[Problem]:
+    """A warning for each link whose visible text is an address: a reader who hears or
+    skims the links learns only where they point, not what they lead to."""
+    problems, seen = [], set()
+    for link in links_in(document.blocks):
+        text = blocks.plain_text(link.children).strip()
+        if BARE_ADDRESS.match(text) and text not in seen:
+            seen.add(text)
+            problems.append(_bare_address(loaded, audience, text))
+    return problems
+
+
+def _bare_address(loaded: LoadedBrief, audience: Audience, text: str) -> Problem:
+    """The warning for one link shown as its address, at the data that wrote it if the
+    data did (a ``link:`` segment), else naming the template that did."""
+    path = _link_segment(loaded.located.value, text)
+    maker = "" if path is not None else f" (written by the template {audience.template})"
+    return Problem(loaded.locate(path) if path is not None else Location(str(loaded.path)),
+                   f"audience {audience.name}",
+                   f"the link text {text!r}{maker} is a bare URL; link text should say "
+                   "where it goes (the title of the page it opens, say)")
+
+
+def _link_segment(value: object, text: str, path: tuple = ()) -> tuple | None:
+    """The path of the first ``link:`` segment of the data whose text is ``text``."""
+    if isinstance(value, dict):
+        if isinstance(value.get("link"), str) and value["link"].strip() == text:
+            return path + ("link",)
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _link_segment(item, text, path + (key,))
+        if found is not None:
+            return found
+    return None
+
+
+def links_in(nodes: tuple):
+    """Every link among block or inline nodes, at any depth."""
+    for node in nodes:
+        if isinstance(node, blocks.Link):
+            yield node
+        for name in ("children", "items", "header"):
+            yield from links_in(getattr(node, name, ()))
+        for row in getattr(node, "rows", ()):
+            yield from links_in(row)
 
 
 def over_budget(file: str, audience: Audience, fmt: str, pages: int | None) -> list[Problem]:
