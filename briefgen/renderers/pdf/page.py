@@ -218,7 +218,7 @@ def _draw_furniture(canvas: Canvas, painter: FurniturePainter, page: int) -> Non
     top, right, bottom, left = margins(theme)
     header_y, footer_y = height - top / 2, bottom / 2 - 3
     canvas.saveState()
-    canvas.setFillColor(colour(getattr(theme, "marking_colour", theme.accent_colour)))
+    canvas.setFillColor(colour(theme.marking_colour))
     third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
     centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme, 8),
                             width / 2, header_y, theme, 8, "centre", bold=True),

@@ -147,10 +147,6 @@ class PdfRenderer(Renderer):
     format = "pdf"
     embeds_fonts = True
 
-    @property
-    def link_colour(self) -> str:
-        return getattr(self.theme, "link_colour", self.theme.accent_colour)
-
     @classmethod
     def prepare(cls, theme) -> None:
         stylesheet(theme)   # reads the faces the styles name
@@ -451,7 +447,7 @@ class PdfRenderer(Renderer):
         element = Element("Link")
         described = text if text == node.url else f"{text} ({node.url})"
         href = Href(node.url, element, described)
-        linked = replace(ink, href=node.url, colour=self.link_colour)
+        linked = replace(ink, href=node.url, colour=self.theme.link_colour)
         frags = self.inline(node.children, style, linked)
         for frag in frags:
             if frag.link:
