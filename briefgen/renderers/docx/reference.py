@@ -55,7 +55,7 @@ def probe():
     cells = (b.TableCell((b.Text("Cell"),)),) * 3
     inlines = (b.Text("Plain "), b.Strong((b.Emph((b.Text("both"),)),)), b.LineBreak(),
                b.Code("code"), b.Link("https://example.org/", (b.Text("link"),)),
-               b.Status("Confirmed"))
+               b.Status("Confirmed"), *_spans(b))
     blocks = (b.Heading(1, (b.Text("One"),)), b.Heading(2, (b.Text("Two"),)),
               b.Heading(3, (b.Text("Three"),)), para(*inlines), b.BulletList(items(3)),
               b.OrderedList(items(1), start=3), b.Caption((b.Text("Table 1"),)),
@@ -67,6 +67,12 @@ def probe():
     return b.Document(meta, blocks, {"Confirmed": "#B3261E"},
                       title=frame.title_block(meta, DEFAULT_THEME.labels),
                       furniture=frame.page_furniture(meta, texts, DEFAULT_THEME.labels))
+
+
+def _spans(b) -> tuple:
+    """A span in another language, where the block tree has them."""
+    language = getattr(b, "Language", None)
+    return (language("fr", (b.Text("texte"),)),) if language is not None else ()
 
 
 def merged_template(path: Path, ours: bytes, used: frozenset) -> tuple[bytes, dict[str, str]]:

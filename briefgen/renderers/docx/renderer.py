@@ -4,8 +4,10 @@ Paragraphs, runs and tables only ever get a style name; appearance lives in
 the styles ``styles`` builds from the theme.  Text is added as run text,
 so python-docx escapes it; nothing is parsed as markup here.  The title block
 and the page furniture are drawn from their nodes; the properties and the
-archive are ``package``'s, and python-docx's private members are reached only
-through ``oxml``.
+archive are ``package``'s, tables ``tables``', runs ``runs``', and python-docx's
+private members are reached only through ``oxml``.  What readers who do not see the
+page rely on (languages, the heading outline, alternative text, tables' summaries)
+is set here too: see ``accessibility`` and ``language``.
 """
 
 from __future__ import annotations
@@ -22,37 +24,29 @@ from docx.text.run import Run
 from lxml.etree import SubElement
 
 from ...compose import blocks as b
-from ...errors import RenderError
-from ...project import fonts
+from ...compose.frame import DETAILS_SEPARATOR
 from ..base import Renderer
-from ..columns import CHAR_WIDTH, column_shares
+from ..columns import CHAR_WIDTH, table_measure
 from ..page import PAGE_SIZES, frame_width
 from . import oxml, reference
+from .accessibility import HeadingOutline, describe_picture, keep_together, logo_text
+from .language import set_document_language
 from .package import package_bytes, set_properties
-from .styles import CJK_FAMILY, new_document, status_style_name
+from .runs import UNMARKED, Marks, add_runs
+from .styles import new_document, status_style_name
+from .tables import TableElement, table_captions
 
 LIST_STYLES = {"bullet": ("List Bullet", "List Bullet 2", "List Bullet 3"),
                "number": ("List Number", "List Number 2", "List Number 3")}
 CONTINUE_STYLES = ("List Continue", "List Continue 2", "List Continue 3")
-EMPHASIS_STYLES = {frozenset({"strong"}): "Strong", frozenset({"emph"}): "Emphasis",
-                   frozenset({"strong", "emph"}): "Strong Emphasis"}
-ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
 
 # WordprocessingML names, resolved once: body elements are built with lxml directly,
 # in schema order, because python-docx's helpers search for each insertion point.
-(W_P, W_PPR, W_PSTYLE, W_R, W_RPR, W_RSTYLE, W_RFONTS, W_T, W_TAB, W_BR, W_VAL, W_TBL,
- W_TBLPR, W_TBLSTYLE, W_TBLW, W_TBLLAYOUT, W_TBLLOOK, W_TBLGRID, W_GRIDCOL, W_TR, W_TRPR,
- W_TBLHEADER, W_TC, W_TCPR, W_TCW, W_W, W_TYPE, W_EAST_ASIA, W_HINT, W_HYPERLINK, W_NUMPR,
- W_ILVL, W_NUMID) = map(qn, (
-    "w:p", "w:pPr", "w:pStyle", "w:r", "w:rPr", "w:rStyle", "w:rFonts", "w:t", "w:tab",
-    "w:br", "w:val", "w:tbl", "w:tblPr", "w:tblStyle", "w:tblW", "w:tblLayout", "w:tblLook",
-    "w:tblGrid", "w:gridCol", "w:tr", "w:trPr", "w:tblHeader", "w:tc", "w:tcPr", "w:tcW",
-    "w:w", "w:type", "w:eastAsia", "w:hint", "w:hyperlink", "w:numPr", "w:ilvl", "w:numId"))
-R_ID, XML_SPACE = qn("r:id"), qn("xml:space")
-CELL_MARGIN = 108    # twips: the left and right cell margins of Word's table styles
-TABLE_LOOK = {qn(f"w:{k}"): v for k, v in (("val", "04A0"), ("firstRow", "1"),
-              ("lastRow", "0"), ("firstColumn", "0"), ("lastColumn", "0"), ("noHBand", "0"),
-              ("noVBand", "1"))}
+(W_P, W_PPR, W_PSTYLE, W_R, W_BR, W_VAL, W_HYPERLINK, W_NUMPR, W_ILVL, W_NUMID) = map(qn, (
+    "w:p", "w:pPr", "w:pStyle", "w:r", "w:br", "w:val", "w:hyperlink", "w:numPr", "w:ilvl",
+    "w:numId"))
+R_ID = qn("r:id")
+EN_SPACE = "\u2002"    # as wide as two spaces, and one character
 
 
 class DocxRenderer(Renderer):
@@ -72,6 +66,9 @@ class DocxRenderer(Renderer):
         self.doc, self.style_ids = new_document(self.theme, document.status_colours)
         self.statuses = set(document.status_colours)
         self.sect_pr = self.doc.element.body.sectPr
+        self.outline, self.measure = HeadingOutline(), table_measure(self.theme)
+        self.captions = table_captions(document.blocks)
+        set_document_language(self.doc, document.meta.language)
         self.page_setup()
         if self.draws_furniture():
             self.dispatch(document.furniture)
@@ -139,32 +136,37 @@ class DocxRenderer(Renderer):
         self.add_text(line, left + "\t")
         return self.add_text(line, centre, char_style="Marking")
 
-    def render_page_number(self, node: b.PageNumber, parent, styles: tuple = ()) -> None:
+    def render_page_number(self, node: b.PageNumber, parent, marks: Marks = UNMARKED) -> None:
         parent.append(_field("PAGE"))
 
-    def render_page_count(self, node: b.PageCount, parent, styles: tuple = ()) -> None:
+    def render_page_count(self, node: b.PageCount, parent, marks: Marks = UNMARKED) -> None:
         parent.append(_field("NUMPAGES"))
 
     def render_title_block(self, node: b.TitleBlock) -> None:
         """The logo, the organisation (in capitals, by its style), title, subtitle and the
         details line."""
         if self.theme.logo_png is not None:
-            self.logo()
+            self.logo(node.organisation)
         self.add_text(self.paragraph("Organisation"), node.organisation)
         self.add_text(self.paragraph("Title"), node.title)
         if node.subtitle:
             self.add_text(self.paragraph("Subtitle"), node.subtitle)
-        self.add_text(self.paragraph("Brief Meta"), node.details)
+        self.add_text(self.paragraph("Brief Meta"), single_spaced(node.details))
 
-    def logo(self) -> None:
+    def logo(self, organisation: str) -> None:
+        """The theme's logo, described as the organisation's for readers who cannot see it."""
         parent = Paragraph(None, oxml.body_container(self.doc))   # a run's way to the part
-        logo = Run(SubElement(self.paragraph("Brief Meta"), W_R), parent)
-        logo.add_picture(io.BytesIO(self.theme.logo_png), height=Mm(self.theme.logo_height_mm))
+        r = SubElement(self.paragraph("Brief Meta"), W_R)
+        Run(r, parent).add_picture(io.BytesIO(self.theme.logo_png),
+                                   height=Mm(self.theme.logo_height_mm))
+        describe_picture(r, *logo_text(organisation))
 
     # -------------------------------------------------------------- blocks
 
     def render_heading(self, node: b.Heading) -> None:
-        self.inlines(self.paragraph(f"Heading {node.level}"), node.children)
+        """A heading at its level in the outline, which never skips one."""
+        self.inlines(self.paragraph(f"Heading {self.outline.place(node.level)}"),
+                     node.children)
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Normal"):
         paragraph = self.paragraph(style)
@@ -200,63 +202,23 @@ class DocxRenderer(Renderer):
                 self.dispatch(child)
 
     def render_table(self, node: b.Table) -> None:
-        """A fixed-layout table in the Brief Table style; its header row repeats."""
-        tbl = self.sect_pr.makeelement(W_TBL, {})
-        properties = SubElement(tbl, W_TBLPR)
-        SubElement(properties, W_TBLSTYLE, {W_VAL: self.style_ids["Brief Table"]})
-        SubElement(properties, W_TBLW, {W_W: "0", W_TYPE: "auto"})
-        SubElement(properties, W_TBLLAYOUT, {W_TYPE: "fixed"})
-        columns = self.column_widths(node)
-        self.narrow_margins(properties, min(columns), node)
-        SubElement(properties, W_TBLLOOK, TABLE_LOOK)
-        widths = [str(width) for width in columns]
-        grid = SubElement(tbl, W_TBLGRID)
-        for width in widths:
-            SubElement(grid, W_GRIDCOL, {W_W: width})
-        aligns = node.aligns or ("left",) * node.columns
-        for index, cells in enumerate((node.header, *node.rows)):
-            tr = SubElement(tbl, W_TR)
-            if index == 0:
-                SubElement(SubElement(tr, W_TRPR), W_TBLHEADER)
-            style = "Table Heading" if index == 0 else "Table Text"
-            for content, align, width in zip(cells, aligns, widths):
-                tc = SubElement(tr, W_TC)
-                SubElement(SubElement(tc, W_TCPR), W_TCW, {W_W: width, W_TYPE: "dxa"})
-                p = _styled_p(SubElement(tc, W_P), self.style_ids[style + ALIGNED[align]])
-                self.inlines(p, content.children)
+        """A fixed-layout table in the Brief Table style, summarised by its caption."""
+        table = TableElement(node, self.theme, self.measure, self.style_ids)
+        tbl, cells = table.build(self.sect_pr, self.captions.get(id(node)))
+        for p, cell in cells:
+            self.inlines(p, cell.children)
         self.sect_pr.addprevious(tbl)
         self.paragraph("Table Spacer")   # keeps two tables from merging into one
 
-    def narrow_margins(self, properties, narrowest: int, node: b.Table) -> None:
-        """A table so wide that its narrowest column cannot hold the style's cell margins
-        and one character gets margins that leave that room: a column narrower than its
-        margins is drawn empty by some word processors, and its text is lost to the reader."""
-        room = round(self.theme.table_size * CHAR_WIDTH * 20) + 20      # twips
-        if narrowest >= 2 * CELL_MARGIN + room:
-            return
-        if narrowest < room:
-            fit = int(frame_width(self.theme) * 20 // room)
-            first = b.plain_text(node.header[0].children)[:40]
-            raise RenderError(f"the table whose first column is '{first}' has {node.columns} "
-                              f"columns, more than fit across the page even without cell "
-                              f"margins: at most {fit} do; split it into narrower tables")
-        side = str(max(0, (narrowest - room) // 2))
-        margins = SubElement(properties, qn("w:tblCellMar"))
-        for edge in ("left", "right"):
-            SubElement(margins, qn(f"w:{edge}"), {W_W: side, W_TYPE: "dxa"})
-
-    def column_widths(self, node: b.Table) -> list[int]:
-        """Column widths in twentieths of a point, as Word stores them."""
-        frame = frame_width(self.theme)
-        shares = column_shares(node, frame, self.theme.table_size)
-        return [round(int(share * frame * 12700) / 635) for share in shares]   # via EMU
-
     def render_callout(self, node: b.Callout) -> None:
+        """A box: its paragraphs in the Callout style, kept together on one page."""
+        paragraphs = []
         for child in node.children:
             if isinstance(child, b.Paragraph):
-                self.render_paragraph(child, "Callout")
+                paragraphs.append(self.render_paragraph(child, "Callout"))
             else:
                 self.dispatch(child)
+        keep_together(paragraphs)
 
     def render_thematic_break(self, node: b.ThematicBreak) -> None:
         self.add_text(self.paragraph("Separator"), "\u2042")
@@ -281,54 +243,45 @@ class DocxRenderer(Renderer):
 
     # ------------------------------------------------------------- inlines
 
-    def inlines(self, paragraph, nodes: tuple, styles: tuple = ()) -> None:
+    def inlines(self, paragraph, nodes: tuple, marks: Marks = UNMARKED) -> None:
         for node in nodes:
-            self.dispatch(node, paragraph, styles)
+            self.dispatch(node, paragraph, marks)
 
-    def add_text(self, parent, text: str, styles: tuple = (), char_style: str | None = None):
-        """Add ``text`` to a paragraph (or link) as runs; East Asian runs also name the
-        CJK face.  Text is element text, so lxml escapes it: nothing is parsed."""
-        char_style = char_style or ("Hyperlink" if "link" in styles else
-                                    EMPHASIS_STYLES.get(frozenset(styles)))
-        for east_asian, chunk in fonts.script_runs(text):
-            r = SubElement(parent, W_R)
-            if char_style or east_asian:
-                properties = SubElement(r, W_RPR)   # w:rStyle comes before w:rFonts
-                if char_style:
-                    SubElement(properties, W_RSTYLE, {W_VAL: self.style_ids[char_style]})
-                if east_asian:
-                    SubElement(properties, W_RFONTS, {W_EAST_ASIA: CJK_FAMILY,
-                                                      W_HINT: "eastAsia"})
-            for index, piece in enumerate(chunk.split("\t")):
-                if index:
-                    SubElement(r, W_TAB)
-                if piece:
-                    _add_t(r, piece)
+    def add_text(self, parent, text: str, marks: Marks = UNMARKED,
+                 char_style: str | None = None):
+        """Add ``text`` to a paragraph (or link) as runs in the style its marks make (or
+        ``char_style``); returns ``parent``."""
+        style = char_style or marks.character_style()
+        add_runs(parent, text, self.style_ids[style] if style else None, marks.language)
         return parent
 
-    def render_text(self, node: b.Text, parent, styles: tuple = ()) -> None:
-        self.add_text(parent, node.text, styles)
+    def render_text(self, node: b.Text, parent, marks: Marks = UNMARKED) -> None:
+        self.add_text(parent, node.text, marks)
 
-    def render_line_break(self, node: b.LineBreak, parent, styles: tuple = ()) -> None:
+    def render_line_break(self, node: b.LineBreak, parent, marks: Marks = UNMARKED) -> None:
         SubElement(SubElement(parent, W_R), W_BR)
 
-    def render_code(self, node: b.Code, parent, styles: tuple = ()) -> None:
-        self.add_text(parent, node.text, styles)
+    def render_code(self, node: b.Code, parent, marks: Marks = UNMARKED) -> None:
+        self.add_text(parent, node.text, marks)
 
-    def render_strong(self, node: b.Strong, parent, styles: tuple = ()) -> None:
-        self.inlines(parent, node.children, styles + ("strong",))
+    def render_strong(self, node: b.Strong, parent, marks: Marks = UNMARKED) -> None:
+        self.inlines(parent, node.children, marks.emphasised("strong"))
 
-    def render_emph(self, node: b.Emph, parent, styles: tuple = ()) -> None:
-        self.inlines(parent, node.children, styles + ("emph",))
+    def render_emph(self, node: b.Emph, parent, marks: Marks = UNMARKED) -> None:
+        self.inlines(parent, node.children, marks.emphasised("emph"))
 
-    def render_status(self, node: b.Status, parent, styles: tuple = ()) -> None:
+    def render_status(self, node: b.Status, parent, marks: Marks = UNMARKED) -> None:
         style = status_style_name(node.value) if node.value in self.statuses else "Strong"
-        self.add_text(parent, node.value, (), style)
+        self.add_text(parent, node.value, marks.only_language(), style)
 
-    def render_link(self, node: b.Link, parent, styles: tuple = ()) -> None:
+    def render_link(self, node: b.Link, parent, marks: Marks = UNMARKED) -> None:
         rel = self.doc.part.relate_to(node.url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
         link = SubElement(parent, W_HYPERLINK, {R_ID: rel})
-        self.inlines(link, node.children, styles + ("link",))
+        self.inlines(link, node.children, marks.linked())
+
+    def render_language(self, node: b.Language, parent, marks: Marks = UNMARKED) -> None:
+        """A span in another language: its runs are read, and proofed, in it."""
+        self.inlines(parent, node.children, marks.in_language(node.lang))
 
 
 def _first_paragraph(part) -> Paragraph:
@@ -341,18 +294,17 @@ def _styled_p(p, style_id: str):
     return p
 
 
-def _add_t(r, text: str) -> None:
-    t = SubElement(r, W_T)
-    t.text = text
-    if text != text.strip():
-        t.set(XML_SPACE, "preserve")
-
-
 def _furniture_room(texts: dict, theme) -> int:
     """How many characters fit left of the centred marking (Word cannot be asked)."""
     frame = frame_width(theme)
     centre = max(len(texts["header_centre"]), len(texts["footer_centre"])) * 8 * CHAR_WIDTH
     return int((frame / 2 - centre / 2 - 12) / (7.5 * CHAR_WIDTH))
+
+
+def single_spaced(details: str) -> str:
+    """The details line with each gap around its separators one wide space: Word's
+    Accessibility Checker reads two spaces in a row as blank characters laid out by hand."""
+    return details.replace(DETAILS_SEPARATOR, f"{EN_SPACE}{DETAILS_SEPARATOR.strip()}{EN_SPACE}")
 
 
 def shortened(text: str, limit: int) -> str:

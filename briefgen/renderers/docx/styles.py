@@ -231,6 +231,7 @@ def _custom(document, theme: Theme) -> None:
     _paragraph(callout, theme, theme.body_font, theme.body_size, theme.text_colour, after=4,
                base="Normal", line=theme.leading_ratio)
     _callout_box(callout, theme)
+    callout.paragraph_format.keep_together = True   # a box is never split across pages
     for name, base in (("Page Header", "Header"), ("Page Footer", "Footer")):
         style = add(name, PARAGRAPH)
         _paragraph(style, theme, theme.heading_font, 7.5, theme.muted_colour, after=0,
@@ -240,7 +241,7 @@ def _custom(document, theme: Theme) -> None:
     marking.base_style = styles["Default Paragraph Font"]
     marking.font.bold = True
     marking.font.size = Pt(8)
-    marking.font.color.rgb = rgb(theme.accent_colour)
+    marking.font.color.rgb = rgb(marking_colour(theme))
     spacer = add("Table Spacer", PARAGRAPH)
     _paragraph(spacer, theme, theme.body_font, 4, theme.text_colour, after=0, base="Normal",
                line=1.0)
@@ -250,9 +251,20 @@ def _custom(document, theme: Theme) -> None:
     separator.paragraph_format.alignment = 1
     link = add("Hyperlink", CHARACTER)
     link.base_style = styles["Default Paragraph Font"]
-    link.font.color.rgb = rgb(theme.accent_colour)
+    link.font.color.rgb = rgb(link_colour(theme))
     link.font.underline = True
     _table_style(document, theme)
+
+
+def marking_colour(theme: Theme) -> str:
+    """The colour of the marking: the theme's own, or its accent colour (themes made
+    before markings had a colour of their own)."""
+    return getattr(theme, "marking_colour", None) or theme.accent_colour
+
+
+def link_colour(theme: Theme) -> str:
+    """The colour of links: the theme's own, or its accent colour."""
+    return getattr(theme, "link_colour", None) or theme.accent_colour
 
 
 def _furniture_tabs(style, theme: Theme) -> None:

@@ -1,0 +1,58 @@
+"""What a DOCX brief gives readers who do not see the page: an outline of headings
+without gaps, a described logo, and boxes that stay whole on one page.
+
+Word's Accessibility Checker and screen readers read these from the document alone:
+a heading two levels under the one before reads as a missing section, a picture
+without a description is announced by its file name, and a box split across a page
+reads (and looks) like two.
+"""
+
+from __future__ import annotations
+
+from docx.oxml.ns import qn
+
+W_P, W_PPR, W_KEEPNEXT = map(qn, ("w:p", "w:pPr", "w:keepNext"))
+
+
+class HeadingOutline:
+    """The levels of a brief's headings, as its navigation pane and a screen reader's
+    list of headings show them.  The title block is the document's title (the Title
+    style, outside the outline), its sections start at level 1, and no heading is ever
+    more than one level under the heading it belongs to: one written deeper is raised,
+    and the headings written at one level under the same heading stay siblings."""
+
+    def __init__(self) -> None:
+        self.open: list[tuple[int, int]] = []   # (written, placed) of the headings above
+
+    def place(self, written: int) -> int:
+        """The level a heading written at ``written`` gets, after the ones placed so far."""
+        while self.open and self.open[-1][0] >= written:
+            self.open.pop()
+        placed = self.open[-1][1] + 1 if self.open else 1
+        self.open.append((written, placed))
+        return placed
+
+
+def describe_picture(run, title: str, description: str) -> None:
+    """Give the picture in ``run`` (a ``w:r``) its alternative text: Word's alt-text
+    pane, and screen readers, read ``wp:docPr``'s description (and title)."""
+    for properties in run.iter(qn("wp:docPr"), qn("pic:cNvPr")):
+        properties.set("name", title)
+        properties.set("descr", description)
+        if properties.tag == qn("wp:docPr"):
+            properties.set("title", title)
+
+
+def logo_text(organisation: str) -> tuple[str, str]:
+    """The title and description of a brief's logo."""
+    description = f"{organisation} logo" if organisation.strip() else "Logo"
+    return "Logo", description
+
+
+def keep_together(paragraphs: list) -> None:
+    """Keep a box's paragraphs on one page: each with the next (their style keeps each
+    one's own lines together).  ``w:keepNext`` follows ``w:pStyle`` in ``w:pPr``."""
+    for p in paragraphs[:-1]:
+        ppr = p.find(W_PPR)
+        if ppr.find(W_KEEPNEXT) is None:
+            ppr.find(qn("w:pStyle")).addnext(ppr.makeelement(W_KEEPNEXT, {}))
