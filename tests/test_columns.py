@@ -150,10 +150,23 @@ def test_when_every_line_fits_each_column_gets_its_line_scaled_up_alike():
 
 
 def test_when_lines_do_not_fit_each_column_gets_its_word_and_a_part_of_the_rest():
-    needs = [ColumnNeeds(40, 60), ColumnNeeds(60, 460)]
-    # 100 spare, shared 20 : 400
-    assert columns.automatic_layout(needs, 200) == pytest.approx([40 + 100 * 20 / 420,
-                                                                  60 + 100 * 400 / 420])
+    needs = [ColumnNeeds(40, 160), ColumnNeeds(60, 460)]
+    # neither line is narrow (an even share is 100): 100 spare, shared 120 : 400
+    assert columns.automatic_layout(needs, 200) == pytest.approx([40 + 100 * 120 / 520,
+                                                                  60 + 100 * 400 / 520])
+
+
+def test_a_narrow_column_keeps_its_line_whole_before_the_wide_ones_share_the_rest():
+    needs = [ColumnNeeds(40, 60), ColumnNeeds(60, 460), ColumnNeeds(30, 50)]
+    # "Region 10" beside a long description: the two narrow lines are not broken
+    assert columns.automatic_layout(needs, 300) == pytest.approx([60, 190, 50])
+
+
+def test_narrow_lines_that_would_starve_the_wide_columns_fall_back_to_the_words():
+    needs = [ColumnNeeds(10, 33), ColumnNeeds(30, 34), ColumnNeeds(30, 400)]
+    # 33 + 34 + 30 > 90: every column gets its word and a share of what is left
+    widths = columns.automatic_layout(needs, 90)
+    assert sum(widths) == pytest.approx(90) and widths[0] < 33 and widths[2] >= 30
 
 
 def test_when_even_the_words_do_not_fit_each_column_gets_a_share_of_its_word():

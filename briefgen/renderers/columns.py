@@ -189,13 +189,22 @@ def shared_widths(needs: list[ColumnNeeds], width: float, percentages: tuple) ->
 
 
 def automatic_layout(needs: list[ColumnNeeds], width: float) -> list[float]:
-    """Browsers' automatic table layout of columns across ``width`` points."""
+    """Columns across ``width`` points, as browsers' automatic table layout shares them,
+    but for one thing a typesetter does: a narrow column (one whose longest line takes
+    no more than an even share of the width) is given that line whole before the wide
+    columns share the rest, so "Region 10" is not broken to give a long description a
+    few points more."""
     preferred = sum(n.preferred for n in needs)
     if preferred <= width:
         return [n.preferred * width / preferred for n in needs]
     minimum = sum(n.minimum for n in needs)
     if minimum >= width:       # even the words do not fit: each in proportion to its own
         return [n.minimum * width / minimum for n in needs]
-    spare = width - minimum
-    wanted = preferred - minimum
-    return [n.minimum + spare * (n.preferred - n.minimum) / wanted for n in needs]
+    narrow = [n.preferred <= width / len(needs) for n in needs]
+    settled = [n.preferred if short else n.minimum for n, short in zip(needs, narrow)]
+    if sum(settled) >= width:  # the narrow columns' lines do not leave the others theirs
+        settled, narrow = [n.minimum for n in needs], [False] * len(needs)
+    spare = width - sum(settled)
+    wanted = sum(n.preferred - n.minimum for n, short in zip(needs, narrow) if not short)
+    return [base if short or wanted <= 0 else base + spare * (n.preferred - n.minimum) / wanted
+            for n, base, short in zip(needs, settled, narrow)]

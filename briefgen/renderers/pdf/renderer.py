@@ -35,6 +35,7 @@ from reportlab.platypus import (
 from ...compose import blocks as b
 from ...errors import RenderError
 from ..base import Renderer
+from ..columns import table_measure
 from ..page import frame_width, margins, page_size
 from .page import BriefTemplate, FurniturePainter, invariant_stamps, page_canvas
 from .styles import aligned, colour, sized, stylesheet
@@ -381,7 +382,7 @@ class PdfRenderer(Renderer):
     def table_fit(self, node: b.Table, name: str) -> TableFit:
         """How the table fits across the page, or the error saying how many columns do."""
         width = frame_width(self.theme)
-        fit = fit_table(node, width, self.theme.table_size)
+        fit = fit_table(node, width, self.theme.table_size, table_measure(self.theme))
         if fit is None:
             raise RenderError(f"{self.audience}: {name} has {node.columns} columns, more than "
                               f"fit across the page even in smaller text: at most "

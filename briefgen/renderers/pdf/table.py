@@ -32,12 +32,13 @@ class TableFit:
     widths: tuple       # of each column, in points, padding included
 
 
-def fit_table(table: b.Table, width: float, size: float) -> TableFit | None:
+def fit_table(table: b.Table, width: float, size: float, measure=None) -> TableFit | None:
     """The first step at which every column of ``table`` has room for one character
-    besides its padding, within ``width`` points; None if even the last has not."""
+    besides its padding, within ``width`` points; None if even the last has not.
+    Columns share the width by their text as ``measure`` measures it (``columns``)."""
     for scale, across, down in STEPS:
         text = max(size * scale, min(size, SMALLEST_TEXT))
-        shares = column_shares(table, width, text)
+        shares = column_shares(table, width, text, measure)
         widths = _at_least([share * width for share in shares], _narrowest(text, across),
                            width)
         if widths is not None:
