@@ -46,7 +46,8 @@ def every_node_document() -> b.Document:
         b.Emph((b.Text("EmphWord "), b.Strong(words("StrongInEmphWord")))),
         b.Text(" "), b.Strong(words("StrongWord")), b.Text(" "), b.Code("CodeWord"), b.Text(" "),
         b.Link(URL, words("LinkWord")), b.Text(" BeforeBreakWord"), b.LineBreak(),
-        b.Text("AfterBreakWord "), b.Status("StatusWord")))
+        b.Text("AfterBreakWord "), b.Status("StatusWord"), b.Text(" "),
+        b.Language("fr", words("LanguageWord"))))
     table = b.Table(tuple(b.TableCell(words(w)) for w in HEADER_WORDS),
                     ((b.TableCell(words("CellR1C1")), b.TableCell(words("CellR1C2")),
                       b.TableCell(words("CellR1C3"))),
@@ -89,6 +90,7 @@ OWN_WORDS = {
     b.Paragraph: ("ParagraphWord", "AfterRuleWord", "FillerWord"),
     b.Emph: ("EmphWord",), b.Strong: ("StrongWord", "StrongInEmphWord"), b.Code: ("CodeWord",),
     b.Link: ("LinkWord",), b.Status: ("StatusWord", "TableStatusWord"),
+    b.Language: ("LanguageWord",),
     b.Text: ("BeforeBreakWord", "AfterBreakWord"),
     b.BulletList: ("OuterBulletWord", "NestedBulletWord", "SecondBulletWord"),
     b.OrderedList: ("OuterNumberWord", "NestedNumberWord", "SecondNumberWord"),

@@ -110,9 +110,10 @@ def test_unknown_keys_are_errors_with_a_suggestion(write_brief):
 def test_wrong_types_name_what_was_found_and_expected(write_brief):
     path = write_brief(VALID.replace("summary:\n  - A summary paragraph.",
                                      "summary:\n  - {a: b}"))
-    [problem] = problems_of(path)
-    assert problem.startswith(f"{path}:9:5: summary[0]: segment") or \
-        problem.startswith(f"{path}:9:5: summary[0]: found")
+    # A paragraph written as a mapping is {text: ..., level: ...}.
+    assert problems_of(path) == [
+        f"{path}:9:5: summary[0].text: found nothing, expected a value (this field is required)",
+        f"{path}:9:6: summary[0].a: found the unknown key 'a', expected one of text, level"]
 
 
 def test_missing_required_fields_are_reported(write_brief):

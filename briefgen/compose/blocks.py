@@ -10,7 +10,10 @@ renderer has a method for each of them.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
+
+from ..data.richtext import LANGUAGE_PATTERN
 
 
 def _check_all(owner: object, name: str, values: tuple, allowed: tuple) -> None:
@@ -76,7 +79,21 @@ class Status:
     value: str
 
 
-INLINE_TYPES: tuple = (Text, LineBreak, Code, Strong, Emph, Link, Status)
+@dataclass(frozen=True)
+class Language:
+    """Text in another language than the document's (``lang``, a BCP 47 tag such as
+    zh-CN), so that a format can tag it for spelling, hyphenation, fonts and readers."""
+
+    lang: str
+    children: tuple
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lang, str) or not LANGUAGE_PATTERN.match(self.lang):
+            raise ValueError(f"Language.lang must be a tag such as zh-CN, got {self.lang!r}")
+        _check_all(self, "children", self.children, INLINE_TYPES)
+
+
+INLINE_TYPES: tuple = (Text, LineBreak, Code, Strong, Emph, Link, Status, Language)
 
 
 def plain_text(inlines: tuple) -> str:
@@ -160,9 +177,14 @@ class TableCell:
 
 @dataclass(frozen=True)
 class Table:
+    """A table: its header row, its rows, and per column its alignment and its width
+    (``widths``: a percentage of the table's width, or None where the format decides;
+    given as ``()``, every column is None).  The widths set add up to at most 100."""
+
     header: tuple
     rows: tuple
     aligns: tuple = ()
+    widths: tuple = ()
 
     def __post_init__(self) -> None:
         _check_all(self, "header", self.header, (TableCell,))
@@ -172,10 +194,29 @@ class Table:
             _check_all(self, "rows", row, (TableCell,))
             if len(row) != len(self.header):
                 raise ValueError("every table row needs as many cells as the header")
+        object.__setattr__(self, "widths", _widths(self.widths, len(self.header)))
 
     @property
     def columns(self) -> int:
         return len(self.header)
+
+
+def _widths(widths: tuple, columns: int) -> tuple:
+    """One width per column, each None or a float percentage; at most 100 in all."""
+    if not isinstance(widths, tuple):
+        raise TypeError("Table.widths must be a tuple")
+    if not widths:
+        return (None,) * columns
+    if len(widths) != columns:
+        raise ValueError("a table needs one width (or None) per column")
+    for width in widths:
+        if width is not None and (isinstance(width, bool) or not isinstance(width, (int, float))
+                                  or not math.isfinite(width) or not 0 < width <= 100):
+            raise ValueError(f"a column width is a percentage above 0 and at most 100, "
+                             f"got {width!r}")
+    if sum(w for w in widths if w is not None) > 100 + 1e-9:
+        raise ValueError("the column widths of a table add up to more than 100")
+    return tuple(None if w is None else float(w) for w in widths)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Markdown -> typed block tree, with markdown-it-py.
 
 CommonMark with GFM tables, ``::: kind`` containers for callouts, ``{.caption}``
-on the paragraph before a table, and ``[value]{.status}`` spans for status
-values.  Raw HTML is off, so ``<b>`` is text.  Anything outside the closed
-block set (code blocks, images, deeper headings, nesting past ``MAX_NESTING``) is a
-``MarkupError`` that names the line of the generated Markdown, so a template cannot
-make content silently disappear.
+on the paragraph before a table, ``{widths="40 auto 20"}`` on a table for its
+columns' widths, ``[value]{.status}`` spans for status values and
+``[text]{lang=zh-CN}`` spans for text in another language.  Raw HTML is off, so
+``<b>`` is text.  Anything outside the closed block set (code blocks, images,
+deeper headings, nesting past ``MAX_NESTING``) is a ``MarkupError`` that names the
+line of the generated Markdown, so a template cannot make content silently
+disappear.
 
 A link's target is its destination exactly as written (only backslash escapes are
 undone): no entity is decoded and nothing is percent-encoded, so a url from the data
@@ -25,7 +27,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
-from ..data.richtext import URL_PATTERN
+from ..data.richtext import LANGUAGE_PATTERN, URL_PATTERN
 from ..data.yamlsource import excerpt
 from ..errors import Location, MarkupError, Problem
 from . import blocks as b
@@ -158,7 +160,24 @@ class _Builder:
         header_row = head.children[0]
         aligns = tuple(_align(cell) for cell in header_row.children)
         rows = tuple(self.row(tr) for section in body for tr in section.children)
-        return b.Table(self.row(header_row), rows, aligns)
+        widths = self.widths(node, len(header_row.children))
+        return b.Table(self.row(header_row), rows, aligns, widths)
+
+    def widths(self, node: SyntaxTreeNode, columns: int) -> tuple:
+        """``{widths="40 auto 20"}`` before a table: a percentage or ``auto`` per column,
+        adding up to at most 100; anything else is refused by name."""
+        written = node.attrs.get("widths")
+        if written is None:
+            return ()
+        try:
+            widths = tuple(_width(word) for word in str(written).split())
+        except ValueError:
+            widths = ()
+        if len(widths) != columns or sum(w for w in widths if w) > 100 + 1e-9:
+            raise self.fail(node, f"column widths {excerpt(str(written))!r} for {columns} "
+                                  "columns (expected a percentage from 1 to 100 or auto for "
+                                  "each, adding up to at most 100)")
+        return widths
 
     def row(self, tr: SyntaxTreeNode) -> tuple:
         return tuple(b.TableCell(self.inlines(cell.children[0]) if cell.children else ())
@@ -199,9 +218,17 @@ class _Builder:
         return b.Link(url, self.inlines(node))
 
     def span(self, node: SyntaxTreeNode):
-        """``[text]{.status}``, ``{.em}`` and ``{.strong}``; other classes are errors."""
+        """``[text]{.status}``, ``{.em}`` and ``{.strong}``, and ``{lang=zh-CN}`` around
+        any of them or alone; other classes and languages are errors."""
         classes = str(node.attrs.get("class", "")).split()
         children = self.inlines(node)
+        lang = node.attrs.get("lang")
+        if lang is None:
+            return self.styled(node, classes, children)
+        inner = (self.styled(node, classes, children),) if classes else children
+        return self.language(node, str(lang), inner)
+
+    def styled(self, node: SyntaxTreeNode, classes: list, children: tuple):
         if classes == ["status"]:
             return b.Status(b.plain_text(children))
         if classes == ["em"]:
@@ -209,7 +236,14 @@ class _Builder:
         if classes == ["strong"]:
             return b.Strong(children)
         raise self.fail(node, f"a span of class {' '.join(classes) or '(none)'} "
-                              "(expected status, em or strong)")
+                              "(expected status, em or strong, or a lang)")
+
+    def language(self, node: SyntaxTreeNode, lang: str, children: tuple) -> b.Language:
+        """Text in another language: its tag must be one a brief's ``language`` could be."""
+        if not LANGUAGE_PATTERN.match(lang):
+            raise self.fail(node, f"a span in the language {excerpt(lang)!r} (expected a "
+                                  "language tag such as zh-CN)")
+        return b.Language(lang, children)
 
 
 def _merge_text(nodes: tuple) -> tuple:
@@ -223,6 +257,17 @@ def _merge_text(nodes: tuple) -> tuple:
         else:
             out.append(node)
     return tuple(out)
+
+
+def _width(word: str) -> float | None:
+    """One column's width as the Markdown writes it: ``auto`` (None) or a percentage from
+    1 to 100; ``ValueError`` for anything else."""
+    if word == "auto":
+        return None
+    width = float(word)
+    if not 1 <= width <= 100:
+        raise ValueError(word)
+    return width
 
 
 def _align(cell: SyntaxTreeNode) -> str:

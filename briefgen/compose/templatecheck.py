@@ -29,8 +29,8 @@ __all__ = ["UNKNOWN", "CheckBudget", "Checker", "Mapping", "Pair", "Record", "Se
            "check_templates", "from_annotation"]
 
 SEQUENCE_FILTERS = {"sort", "list", "reverse", "unique", "selectattr", "rejectattr", "batch"}
-TEXT_FILTERS = {"cite", "status", "long_date", "string", "trim", "upper", "lower", "title",
-                "join", "replace", "format", "safe", "e", "escape", "capitalize"}
+TEXT_FILTERS = {"cite", "status", "widths", "long_date", "string", "trim", "upper", "lower",
+                "title", "join", "replace", "format", "safe", "e", "escape", "capitalize"}
 
 
 # ----------------------------------------------------------------- checker

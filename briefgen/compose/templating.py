@@ -18,7 +18,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from ..data.richtext import escape_markdown
+from ..data.richtext import Rich, escape_markdown
 from ..errors import Location, Problem, TemplateError
 from ..files import read_bounded
 from ..hashing import digest
@@ -44,8 +44,29 @@ def long_date(value: dt.date) -> str:
 
 
 def status_span(value: object) -> Markup:
-    """A status value as a span the block tree turns into a coloured ``Status``."""
+    """A status value as a span the block tree turns into a coloured ``Status``; a
+    portion mark the value carries (the first cell of a marked row) stays outside it,
+    so the status is still one of the declared ones."""
+    if isinstance(value, Rich) and value.mark:
+        return Markup(f"{escape_markdown(value.mark)} {status_span(value.marked(''))}")
     return Markup(f"[{_finalize(value)}]{{.status}}")
+
+
+def column_widths(columns) -> Markup:
+    """The widths a table's columns set, as the attribute line that goes before the
+    table's header row (``{widths="40 auto 20"}`` and a line break); nothing where no
+    column sets one, so the Markdown of such a table is as it always was."""
+    widths = [getattr(column, "width", None) for column in columns]
+    if all(width is None for width in widths):
+        return Markup("")
+    words = ["auto" if width is None else _width(width) for width in widths]
+    return Markup('{widths="' + " ".join(words) + '"}\n')
+
+
+def _width(width: object) -> str:
+    if isinstance(width, bool) or not isinstance(width, (int, float)):
+        raise ValueError(f"|widths: found the width {str(width)[:40]!r}, expected a number")
+    return format(width, ".10g")
 
 
 def join(values, separator: str = "", attribute: str | None = None) -> Markup:
@@ -121,7 +142,8 @@ def environment(search_path: tuple[str, ...]) -> BriefSandbox:
         auto_reload=False,
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join)
+    env.filters.update(status=status_span, cite=citation, long_date=long_date, join=join,
+                       widths=column_widths)
     env.globals.pop("lipsum", None)   # placeholder text has no place in a brief, nor its cost
     env.search_path = search_path
     return env

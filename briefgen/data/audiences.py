@@ -3,18 +3,28 @@
 An item is shown when both its audience list and its visibility level allow
 it.  Both are inherited: an item without ``audiences`` takes its section's,
 and a section without one takes the brief's ``default_audiences``; an item
-without ``level`` takes its section's, then the brief's ``default_level``,
-then the lowest level declared.  An audience then sees the levels up to its
-own, and only the section kinds and fields its configuration shows.
+without ``level`` takes its section's (a nested point its parent's, a row its
+table's), then the brief's ``default_level``, then the lowest level declared.
+An audience then sees the levels up to its own, and only the section kinds and
+fields its configuration shows.  The summary is seen by every audience that
+shows it, as it always was: only a summary paragraph that declares a level is
+kept from the audiences below it.
+
+What it sees is marked: each point, paragraph, caption and row whose level has
+a portion mark shows it before its text, so every template prints it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import SECTION_KINDS, Brief, Point, Section
+from .forms import Row
+from .levels import LevelScale
+from .model import SECTION_KINDS, Brief, Point, Section, Table
+from .richtext import Rich, marked_text
 
-__all__ = ["Audience", "BUILTIN_AUDIENCES", "select", "source_numbers", "walk_points"]
+__all__ = ["Audience", "BUILTIN_AUDIENCES", "highest_level", "select", "source_numbers",
+           "walk_points"]
 
 FIELDS = ("summary", "body", "points", "tables", "sources")
 DEFAULT_LEVELS = ("public", "restricted")
@@ -54,53 +64,139 @@ BUILTIN_AUDIENCES: dict[str, Audience] = {
 
 
 @dataclass(frozen=True)
-class _Rule:
-    """Who may see an item, as inherited down to it."""
+class _Inherited:
+    """Who may see an item, as inherited down to it, and where its level was written
+    (``origin``, the path of that ``level:``; None for the lowest level, by default)."""
 
-    audience: Audience
-    levels: tuple
+    audiences: tuple
+    level: str
+    origin: tuple | None = None
 
-    def allows(self, item, audiences: tuple, level: str) -> tuple[bool, tuple, str]:
-        audiences = item.audiences if item.audiences is not None else audiences
-        level = item.level or level
-        rank = self.levels.index
-        shown = self.audience.name in audiences and rank(level) <= rank(self.audience.level)
-        return shown, audiences, level
-
-
-def select(brief: Brief, audience: Audience, levels: tuple = DEFAULT_LEVELS) -> Brief:
-    """The brief as ``audience`` may see it: hidden sections, points, tables and fields removed."""
-    rule = _Rule(audience, levels)
-    inherited = (brief.default_audiences, brief.default_level or levels[0])
-    sections = []
-    for section in brief.sections:
-        shown, *own = rule.allows(section, *inherited)
-        if shown and section.kind in audience.sections:
-            sections.append(_section(section, rule, tuple(own)))
-    cited = _cited_sources(sections)
-    sources = tuple(s for s in brief.sources if s.id in cited) if audience.shows("sources") else ()
-    summary = brief.summary if audience.shows("summary") else ()
-    return brief.model_copy(update={"sections": tuple(sections), "sources": sources,
-                                    "summary": summary})
+    def own(self, item, path: tuple) -> "_Inherited":
+        """What ``item`` (at ``path``) declares, over what it inherits."""
+        audiences = getattr(item, "audiences", None)
+        audiences = self.audiences if audiences is None else audiences
+        level = getattr(item, "level", None)
+        if level:
+            return _Inherited(audiences, level, path + ("level",))
+        return _Inherited(audiences, self.level, self.origin)
 
 
-def _section(section: Section, rule: _Rule, inherited: tuple) -> Section:
-    shows = rule.audience.shows
-    points = _points(section.points, rule, inherited) if shows("points") else ()
-    tables = tuple(t for t in section.tables if rule.allows(t, *inherited)[0]) \
-        if shows("tables") else ()
-    body = section.body if shows("body") else ()
-    return section.model_copy(update={"points": points, "tables": tables, "body": body})
+class _Selection:
+    """One audience's view of a brief: the items it may see, each at its resolved level
+    with its portion mark, and the level and origin of everything it keeps (``held``)."""
+
+    def __init__(self, audience: Audience, levels) -> None:
+        self.audience = audience
+        self.scale = LevelScale.of(levels)
+        self.held: list[tuple[int, tuple | None]] = []
+
+    def sees(self, own: _Inherited, audiences: bool = True) -> bool:
+        listed = self.audience.name in own.audiences or not audiences
+        return listed and self.scale.rank(own.level) <= self.scale.rank(self.audience.level)
+
+    def hold(self, own: _Inherited) -> None:
+        self.held.append((self.scale.rank(own.level), own.origin))
+
+    def mark(self, text: Rich, own: _Inherited) -> Rich:
+        return text.marked(self.scale.portion(own.level), own.level)
+
+    def brief(self, brief: Brief) -> Brief:
+        top = _Inherited(brief.default_audiences, brief.default_level or self.scale.lowest,
+                         ("default_level",) if brief.default_level else None)
+        shows = self.audience.shows     # in the order of the file: what is held first, first
+        everyone = _Inherited((), self.scale.lowest)
+        summary = self.paragraphs(brief.summary, everyone, ("summary",)) \
+            if shows("summary") else ()
+        sections = [kept for index, section in enumerate(brief.sections)
+                    if section.kind in self.audience.sections
+                    and (kept := self.section(section, top, ("sections", index)))]
+        cited = _cited_sources(sections)
+        sources = tuple(s for s in brief.sources if s.id in cited) if shows("sources") else ()
+        return brief.model_copy(update={"sections": tuple(sections), "sources": sources,
+                                        "summary": summary})
+
+    def section(self, section: Section, inherited: _Inherited, path: tuple) -> Section | None:
+        own = inherited.own(section, path)
+        if not self.sees(own):
+            return None
+        self.hold(own)
+        shows = self.audience.shows
+        intro = section.points_intro and self.mark(section.points_intro, own)
+        return section.model_copy(update={
+            "level": own.level, "points_intro": intro,
+            "body": self.paragraphs(section.body, own, path + ("body",)) if shows("body") else (),
+            "points": self.points(section.points, own, path + ("points",))
+            if shows("points") else (),
+            "tables": self.tables(section.tables, own, path + ("tables",))
+            if shows("tables") else ()})
+
+    def paragraphs(self, paragraphs: tuple, inherited: _Inherited, path: tuple) -> tuple:
+        kept = []
+        for index, paragraph in enumerate(paragraphs):
+            own = inherited.own(paragraph, path + (index,))
+            if self.sees(own, audiences=False):
+                self.hold(own)
+                kept.append(self.mark(paragraph, own))
+        return tuple(kept)
+
+    def points(self, points: tuple[Point, ...], inherited: _Inherited, path: tuple) -> tuple:
+        kept = []
+        for index, point in enumerate(points):
+            own = inherited.own(point, path + (index,))
+            if self.sees(own):
+                self.hold(own)
+                kept.append(point.model_copy(update={
+                    "level": own.level, "text": self.mark(point.text, own),
+                    "points": self.points(point.points, own, path + (index, "points"))}))
+        return tuple(kept)
+
+    def tables(self, tables: tuple, inherited: _Inherited, path: tuple) -> tuple:
+        kept = (self.table(table, inherited.own(table, path + (index,)), path + (index,))
+                for index, table in enumerate(tables))
+        return tuple(table for table in kept if table is not None)
+
+    def table(self, table: Table, own: _Inherited, path: tuple) -> Table | None:
+        """A table it may see, with the rows it may see; none if it may see no row."""
+        if not self.sees(own):
+            return None
+        held = len(self.held)
+        rows = self.rows(table.rows, own, path + ("rows",))
+        if not rows:
+            del self.held[held:]
+            return None
+        self.hold(own)
+        portion = self.scale.portion(own.level)
+        return table.model_copy(update={
+            "level": own.level, "rows": rows, "caption": marked_text(table.caption, portion),
+            "note": table.note and self.mark(table.note, own)})
+
+    def rows(self, rows: tuple[Row, ...], inherited: _Inherited, path: tuple) -> tuple:
+        kept = []
+        for index, row in enumerate(rows):
+            own = inherited.own(row, path + (index,))
+            if self.sees(own, audiences=False):
+                self.hold(own)
+                first, *rest = row
+                kept.append(row.at_level(own.level, (self.mark(first, own), *rest)))
+        return tuple(kept)
 
 
-def _points(points: tuple[Point, ...], rule: _Rule, inherited: tuple) -> tuple[Point, ...]:
-    kept = []
-    for point in points:
-        shown, *own = rule.allows(point, *inherited)
-        if shown:
-            kept.append(point.model_copy(update={"points": _points(point.points, rule,
-                                                                   tuple(own))}))
-    return tuple(kept)
+def select(brief: Brief, audience: Audience, levels=DEFAULT_LEVELS) -> Brief:
+    """The brief as ``audience`` may see it: hidden sections, points, tables, rows,
+    paragraphs and fields removed; every item left at its resolved level, and shown with
+    its level's portion mark, if the level has one."""
+    return _Selection(audience, levels).brief(brief)
+
+
+def highest_level(brief: Brief, audience: Audience, levels=DEFAULT_LEVELS) -> tuple:
+    """The highest level among what ``audience`` sees of ``brief`` (its document holds
+    nothing above it), and the path of the ``level:`` that set it (None: the lowest
+    level, which no ``level:`` needs to set)."""
+    selection = _Selection(audience, levels)
+    selection.brief(brief)
+    rank, origin = max(selection.held, key=lambda held: held[0], default=(0, None))
+    return selection.scale.levels[rank], origin
 
 
 def _cited_sources(sections) -> set[str]:

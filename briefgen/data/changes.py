@@ -56,30 +56,42 @@ class Changes:
         out += [f"recommendation added: {text}" for text in self.recommendations_added]
         out += [f"point added: {text}" for text in self.points_added]
         out += [f"point removed: {text}" for text in self.points_removed]
-        out += [f"row added: {r.table}: {' | '.join(r.after)}" for r in self.rows_added]
-        out += [f"row removed: {r.table}: {' | '.join(r.before)}" for r in self.rows_removed]
-        out += [f"row changed: {r.table}: {' | '.join(r.before)} -> {' | '.join(r.after)}"
+        out += [f"row added: {r.table}: {_cells(r.after)}" for r in self.rows_added]
+        out += [f"row removed: {r.table}: {_cells(r.before)}" for r in self.rows_removed]
+        out += [f"row changed: {r.table}: {_cells(r.before)} -> {_cells(r.after)}"
                 for r in self.rows_changed]
         return out
 
 
+def _cells(cells: tuple) -> str:
+    return " | ".join(map(str, cells))
+
+
 def compare(previous: Brief, current: Brief) -> Changes:
-    """The changes from ``previous`` to ``current``."""
+    """The changes from ``previous`` to ``current``, matched by their text as written.
+    Texts and cells are kept as the briefs hold them, so that a template prints the
+    portion marks an audience's selection gave them."""
     old_points, new_points = _points(previous, False), _points(current, False)
     old_recs, new_recs = _points(previous, True), _points(current, True)
     rows = _rows(previous, current)
     return Changes(
         since=previous.edition,
-        points_added=tuple(p for p in new_points if p not in old_points),
-        points_removed=tuple(p for p in old_points if p not in new_points),
-        recommendations_added=tuple(p for p in new_recs if p not in old_recs),
+        points_added=_missing(new_points, old_points),
+        points_removed=_missing(old_points, new_points),
+        recommendations_added=_missing(new_recs, old_recs),
         **rows)
 
 
-def _points(brief: Brief, recommendations: bool) -> list[str]:
-    return [point.text.plain() for section in brief.sections
+def _points(brief: Brief, recommendations: bool) -> list:
+    return [point.text for section in brief.sections
             if (section.kind == "recommendations") == recommendations
             for point in walk_points(section.points)]
+
+
+def _missing(texts: list, others: list) -> tuple:
+    """The texts of ``texts`` that ``others`` does not hold, by their words."""
+    known = {text.plain() for text in others}
+    return tuple(text for text in texts if text.plain() not in known)
 
 
 def _tables(brief: Brief) -> dict[str, Table]:
@@ -89,7 +101,11 @@ def _tables(brief: Brief) -> dict[str, Table]:
 def _keyed(table: Table) -> dict[str, tuple]:
     names = [column.name for column in table.columns]
     index = names.index(table.key) if table.key in names else 0
-    return {row[index].plain(): tuple(cell.plain() for cell in row) for row in table.rows}
+    return {row[index].plain(): tuple(row) for row in table.rows}
+
+
+def _plain(cells: tuple) -> tuple:
+    return tuple(cell.plain() for cell in cells)
 
 
 def _rows(previous: Brief, current: Brief) -> dict:
@@ -100,8 +116,8 @@ def _rows(previous: Brief, current: Brief) -> dict:
         old = _keyed(old_tables[table_id]) if table_id in old_tables else {}
         added += [RowChange(table.caption, k, (), v) for k, v in new.items() if k not in old]
         removed += [RowChange(table.caption, k, v, ()) for k, v in old.items() if k not in new]
-        for key in (k for k in new if k in old and new[k] != old[k]):
-            moves, other = _split_change(table, key, old[key], new[key])
+        for key in (k for k in new if k in old and _plain(new[k]) != _plain(old[k])):
+            moves, other = _split_change(table, key, _plain(old[key]), _plain(new[key]))
             moved += moves
             if other:
                 changed.append(RowChange(table.caption, key, old[key], new[key]))

@@ -12,8 +12,9 @@ import pydantic
 from ..errors import DataError, Location, Problem
 from ..files import decoded, read_text
 from ..limits import DEFAULT_LIMITS, Limits
-from . import yamlsource
-from .audiences import BUILTIN_AUDIENCES, DEFAULT_LEVELS
+from . import markings, yamlsource
+from .audiences import BUILTIN_AUDIENCES, DEFAULT_LEVELS, Audience
+from .forms import EitherForm
 from .model import Brief
 from .yamlsource import Located, dotted, excerpt
 
@@ -40,20 +41,35 @@ class LoadedBrief:
         return self.located.locate(path)
 
 
-def load_brief(path: str | Path, *, audiences: typing.Iterable[str] = BUILTIN_AUDIENCES,
+def load_brief(path: str | Path, *,
+               audiences: typing.Iterable[str | Audience] = BUILTIN_AUDIENCES,
                levels: tuple[str, ...] = DEFAULT_LEVELS, default_id: str | None = None,
                limits: Limits = DEFAULT_LIMITS, root: Path | None = None,
                data: bytes | None = None) -> LoadedBrief:
     """Read and validate one brief file; raise ``DataError`` listing every problem.
-    With ``root``, the file must lie inside it once links are resolved; with ``data``,
-    those are the file's bytes, already read (by the build that hashed them)."""
+    ``audiences``: the project's, or their names (a built-in audience's name stands for
+    it); each audience given as itself, or built in, gets its banner marking resolved from
+    the ``levels`` its document holds (``markings``).  With ``root``, the file must lie
+    inside it once links are resolved; with ``data``, those are the file's bytes, already
+    read (by the build that hashed them)."""
     path = Path(path)
     located = read_yaml(path, limits, root, data)
     if isinstance(located.value, dict):
         located.value.setdefault("id", default_id or path.stem)
-    context = {"audiences": set(audiences), "levels": set(levels), "limits": limits,
+    audiences = list(audiences)
+    names = {str(getattr(a, "name", a)) for a in audiences}
+    context = {"audiences": names, "levels": set(levels), "limits": limits,
                **_declared(located.value)}
-    return LoadedBrief(path, validate(located, Brief, context), located)
+    brief = validate(located, Brief, context)
+    brief = markings.resolve(brief, located, _resolvable(audiences), levels)
+    return LoadedBrief(path, brief, located)
+
+
+def _resolvable(audiences: list) -> list[Audience]:
+    """The audiences whose documents are known well enough to mark: those given as
+    themselves, and the built-in ones given by name."""
+    found = [a if isinstance(a, Audience) else BUILTIN_AUDIENCES.get(a) for a in audiences]
+    return [audience for audience in found if audience is not None]
 
 
 def _declared(data: object) -> dict:
@@ -149,7 +165,7 @@ def _message(kind: str, error: dict) -> str:
         expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
         return f"found {found}, expected {expected.get(kind, 'a list')}"
     if kind in ("unsafe_character", "rich_text", "row_width", "duplicate_id", "too_large",
-                "reserved_name", "ambiguous_scalar") or \
+                "too_wide", "reserved_name", "ambiguous_scalar") or \
             kind.startswith("unknown_"):
         return error["msg"]
     if kind == "value_error":
@@ -201,6 +217,8 @@ def _model_at(model: type, path: tuple) -> type | None:
 def _inner_model(annotation: object) -> type | None:
     if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
         return annotation
+    if isinstance(annotation, EitherForm):       # a row or paragraph written as a mapping
+        return annotation.mapping_form
     for argument in typing.get_args(annotation):
         found = _inner_model(argument)
         if found is not None:

@@ -10,22 +10,27 @@ data instead::
       - " assisting China; see "
       - link: the report
         url: https://example.org/report
+      - text: 台湾海峡          # text in another language than the brief's
+        lang: zh-CN
 
-Templates print a ``Rich`` value, and the template environment turns it into
-Markdown with every character of the data escaped.
+Any segment written as a mapping may carry ``lang``.  Templates print a ``Rich``
+value, and the template environment turns it into Markdown with every character
+of the data escaped.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic_core import PydanticCustomError
 
 from .yamlsource import AmbiguousScalar, excerpt
 
 SEGMENT_KINDS = ("text", "em", "strong", "link")
+FORMATTED_KINDS = SEGMENT_KINDS[1:]
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")   # a BCP 47 tag: en-GB, zh-CN, ru
 URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\]+$")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = re.compile(r"[\t\r\n]")
@@ -81,11 +86,17 @@ class Segment:
     kind: str
     text: str
     url: str | None = None
+    lang: str | None = None      # the language of this segment, when not the brief's
 
     def __markdown__(self) -> str:
         """Emphasis is written as a span, ``[text]{.em}``: unlike ``*text*`` it cannot be
-        undone or merged by CommonMark's flanking rules, whatever the text holds."""
-        body = escape_markdown(self.text)
+        undone or merged by CommonMark's flanking rules, whatever the text holds.  A
+        segment in another language is wrapped in a span of its own, ``[...]{lang=zh-CN}``
+        (the tag matched ``LANGUAGE_PATTERN``, so it holds nothing Markdown reads)."""
+        body = self._formatted(escape_markdown(self.text))
+        return f"[{body}]{{lang={self.lang}}}" if self.lang else body
+
+    def _formatted(self, body: str) -> str:
         if self.kind in ("em", "strong"):
             return f"[{body}]{{.{self.kind}}}"
         if self.kind == "link":
@@ -93,20 +104,60 @@ class Segment:
         return body
 
 
+def _with_mark(mark: str, markdown: str) -> str:
+    """A portion mark before a text: literal characters, escaped like the text."""
+    return f"{escape_markdown(mark)} {markdown}" if mark and markdown else markdown
+
+
 @dataclass(frozen=True)
 class Rich:
-    """A run of text with optional emphasis and links, printed safely as Markdown."""
+    """A run of text with optional emphasis and links, printed safely as Markdown.
+
+    ``level`` is the visibility level a paragraph declares (``{text: ..., level: ...}``);
+    ``mark`` is the portion mark its audience's selection found for it, printed before
+    the text but no part of it: ``plain()`` is the text as written."""
 
     segments: tuple
+    level: str | None = None
+    mark: str = ""
 
     def __markdown__(self) -> str:
-        return "".join(segment.__markdown__() for segment in self.segments).strip()
+        body = "".join(segment.__markdown__() for segment in self.segments).strip()
+        return _with_mark(self.mark, body)
 
     def plain(self) -> str:
         return "".join(segment.text for segment in self.segments).strip()
 
+    def marked(self, mark: str, level: str | None = None) -> "Rich":
+        """The same text shown with ``mark`` before it (replacing any mark it had), at
+        ``level`` if one is given."""
+        return replace(self, mark=mark, level=level or self.level)
+
     def __str__(self) -> str:
         return self.plain()
+
+
+class MarkedText(str):
+    """A one-line text (a table's caption) shown with a portion mark before it.  It is
+    still the text as written, for every use but printing in a template."""
+
+    mark: str = ""
+
+    def __new__(cls, text: str, mark: str) -> "MarkedText":
+        value = super().__new__(cls, text)
+        value.mark = mark
+        return value
+
+    def __markdown__(self) -> str:
+        return _with_mark(self.mark, escape_markdown(str(self)).strip())
+
+    def __reduce__(self):
+        return MarkedText, (str(self), self.mark)
+
+
+def marked_text(text: str, mark: str) -> str:
+    """``text`` with ``mark`` before it when printed; the plain text without a mark."""
+    return MarkedText(str(text), mark) if mark else str(text)
 
 
 def parse(value: object) -> Rich:
@@ -139,14 +190,14 @@ def _segment(item: object, index: int) -> Segment:
         reject_ambiguous(item)
         return Segment("text", _spaced(reject_unsafe_characters(item)))
     if isinstance(item, dict):
-        kinds = [k for k in ("em", "strong", "link") if k in item]
-        extra = set(item) - {"em", "strong", "link", "url"}
+        kinds = [k for k in SEGMENT_KINDS if k in item]
+        extra = set(item) - {*SEGMENT_KINDS, "url", "lang"}
         if len(kinds) == 1 and not extra and isinstance(item[kinds[0]], str):
             return _formatted(kinds[0], item, index)
     raise PydanticCustomError(
         "rich_text",
         "segment {index} is {found}, expected text or a mapping with one of the keys "
-        "em, strong or link (a link also has url)",
+        "text, em, strong or link (a link also has url; any of them may have lang)",
         {"index": index + 1, "found": _describe(item)})
 
 
@@ -166,7 +217,21 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     if not text.strip():
         raise PydanticCustomError(
             "rich_text", "segment {index} is empty, expected some words", {"index": index + 1})
-    return Segment(kind, text, url if kind == "link" else None)
+    return Segment(kind, text, url if kind == "link" else None, _language(item, index))
+
+
+def _language(item: dict, index: int) -> str | None:
+    """A segment's ``lang``: a BCP 47 tag of the form the brief's ``language`` has."""
+    if "lang" not in item:
+        return None
+    lang = item["lang"]
+    if not isinstance(lang, str) or not LANGUAGE_PATTERN.match(lang):
+        raise PydanticCustomError(
+            "rich_text", "segment {index} has lang {lang}, expected a language tag such as "
+            "zh-CN or ru (two lowercase letters, then optionally '-' and two capitals)",
+            {"index": index + 1, "lang": repr(excerpt(lang)) if isinstance(lang, str)
+             else _describe(lang)})
+    return lang
 
 
 def _describe(item: object) -> str:

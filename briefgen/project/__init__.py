@@ -127,11 +127,12 @@ class Project:
 
     def load(self, path: Path, default_id: str | None = None,
              data: bytes | None = None) -> LoadedBrief:
-        """A brief file validated against this project's audiences, levels and limits: the
-        one way every command (build, validate, diff, watch, schedule) reads a brief.
+        """A brief file validated against this project's audiences, levels and limits, with
+        each audience's banner marking resolved from its levels' markings: the one way
+        every command (build, validate, diff, watch, schedule) reads a brief.
         ``data``: the file's bytes, when the caller read them already."""
-        return load_brief(path, audiences=[a.name for a in self.audiences],
-                          levels=self.levels, limits=self.limits, default_id=default_id,
+        return load_brief(path, audiences=self.audiences, levels=self.levels,
+                          limits=self.limits, default_id=default_id,
                           root=self.confinement(path), data=data)
 
     def confinement(self, path: Path) -> Path | None:

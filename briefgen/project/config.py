@@ -17,7 +17,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ..compose.labels import Labels
 from ..data.audiences import BUILTIN_AUDIENCES, DEFAULT_LEVELS, FIELDS, Audience
-from ..data.model import ID_PATTERN, SECTION_KINDS
+from ..data.forms import EitherForm
+from ..data.levels import Level
+from ..data.model import ID_PATTERN, SECTION_KINDS, PlainText
 from ..data.yamlsource import dotted, excerpt
 from ..errors import DataError, Problem
 from ..limits import DEFAULT_LIMITS, Limits
@@ -42,15 +44,32 @@ def _template_name(value: str) -> str:
         raise ValueError(f"found the template name '{excerpt(value)}', expected a file name "
                          "ending .j2 of letters, digits, '.', '_' and '-'")
     return value
+
+
 Name = Annotated[str, Field(pattern=ID_PATTERN)]
-
-
-
-
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LevelEntry(_Strict):
+    """A level written as a mapping: its name, the banner marking of a document whose
+    highest level it is, and the mark shown before each portion at this level."""
+
+    name: Name
+    marking: PlainText | None = None
+    portion: PlainText | None = None
+
+
+def _level(value: object) -> Level:
+    if isinstance(value, LevelEntry):
+        return Level(value.name, value.marking, value.portion)
+    return Level(value)
+
+
+# A level is written as its name, or as a mapping with its marking and portion mark.
+LevelDeclaration = Annotated[Level, EitherForm(Name, LevelEntry, _level)]
 
 
 Inside = Annotated[str, AfterValidator(_inside)]
@@ -94,7 +113,7 @@ class ProjectFile(_Strict):
     themes: Inside = "themes"
     out: Inside = "out"
     theme: Inside = "sober"
-    levels: tuple[Name, ...] = Field(DEFAULT_LEVELS, min_length=1)
+    levels: tuple[LevelDeclaration, ...] = Field(DEFAULT_LEVELS, min_length=1)
     audiences: dict[Name, AudienceEntry] | None = None
     limits: LimitsEntry = LimitsEntry()
 
@@ -165,7 +184,7 @@ def _audience_keys() -> tuple[str, ...]:
 
 
 def _check_levels(project: ProjectFile, located) -> list[Problem]:
-    problems = []
+    problems = _duplicate_levels(project.levels, located)
     for name, entry in (project.audiences or {}).items():
         if entry.level is not None and entry.level not in project.levels:
             path = ("audiences", name, "level")
@@ -177,6 +196,20 @@ def _check_levels(project: ProjectFile, located) -> list[Problem]:
             problems.append(Problem(located.locate(("levels",)), "levels",
                                     f"found no level '{audience.level}', which the built-in "
                                     f"audience {audience.name} needs"))
+    return problems
+
+
+def _duplicate_levels(levels: tuple, located) -> list[Problem]:
+    """Each level once: its rank is its place in the list."""
+    problems, first = [], {}
+    for index, name in enumerate(levels):
+        if name in first:
+            path = ("levels", index)
+            problems.append(Problem(located.locate(path), dotted(path),
+                                    f"found the level '{name}' a second time (first at line "
+                                    f"{located.locate(('levels', first[name])).line}), "
+                                    "expected each level once"))
+        first.setdefault(name, index)
     return problems
 
 

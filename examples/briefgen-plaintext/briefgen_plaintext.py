@@ -146,6 +146,10 @@ class TextRenderer(Renderer):
     def render_status(self, node: b.Status) -> str:
         return node.value
 
+    def render_language(self, node: b.Language) -> str:
+        """Text in another language reads as it is: a terminal needs no tag for it."""
+        return self.inlines(node.children)
+
 
 def wrapped(text: str, indent: str, first: str) -> list[str]:
     """``text`` wrapped to ``WIDTH``, its first line after ``first``, the others after
