@@ -9,6 +9,7 @@ demo: setup                       ## build every brief of data/ into out/
 	$(BIN)/briefgen build
 
 test: setup                       ## run the test suite
+	./scripts/install-test-tools
 	$(BIN)/python -m compileall -q briefgen tests examples > /dev/null   # bytecode for every process
 	$(BIN)/python -m pytest -q -p no:randomly -n auto --dist loadgroup
 
