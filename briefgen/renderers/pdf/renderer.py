@@ -256,8 +256,8 @@ class PdfRenderer(Renderer):
     def render_caption(self, node: b.Caption) -> list:
         self.caption = b.plain_text(node.children)
         caption = self.tagged(self.paragraph(node.children, self.styles["Caption"]), "Caption")
-        self.waiting = caption.tag
-        leftover, self.pending = self.unclaimed(), caption
+        leftover = self.unclaimed()
+        self.pending, self.waiting = caption, caption.tag
         return leftover
 
     def paragraph(self, nodes: tuple, style, bullet: str | None = None) -> _Paragraph:
@@ -333,6 +333,8 @@ class PdfRenderer(Renderer):
     def render_callout(self, node: b.Callout) -> list:
         """A shaded box with an accent rule: one table row per paragraph, so it can
         break across pages between them."""
+        if not node.children:
+            return []           # an empty box draws nothing (a table needs a row)
         rows = []
         with self.inside(self.container.add("Div")):
             for child in node.children:
