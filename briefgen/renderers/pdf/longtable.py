@@ -126,14 +126,16 @@ class BriefTable(Flowable):
 
     def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         count = self.rows_that_fit(availWidth, availHeight)
+        if count == 0 and self.caption is not None and availHeight >= self.page_height - 1.0:
+            return self.caption_first(availWidth, availHeight)
         if count == 0:
             return []
         end = self.start + count
         parts = [*self.opening(), self.part(self.start, end)]
         if end < len(self.rows):
-            parts.append(BriefTable(self.header, self.rows, self.widths, self.style,
-                                    padding=self.padding, page_height=self.page_height,
-                                    start=end, heights=self.heights))
+            rest = self.without_caption()
+            rest.start = end
+            parts.append(rest)
         return parts
 
     def rows_that_fit(self, width: float, room: float) -> int:
@@ -152,6 +154,21 @@ class BriefTable(Flowable):
         if left <= KEEP_WHOLE or count < AT_LEAST:
             return 0
         return min(count, left - AT_LEAST)
+
+    def caption_first(self, width: float, height: float) -> list:
+        """A caption too tall to share an empty page with the header and a row: what of
+        it fits here, and the table with the rest of it on the next page."""
+        parts = self.caption.split(width, height)
+        if len(parts) < 2:
+            return []
+        rest = self.without_caption()
+        rest.caption = parts[1]
+        return [parts[0], rest]
+
+    def without_caption(self) -> "BriefTable":
+        return BriefTable(self.header, self.rows, self.widths, self.style,
+                          padding=self.padding, page_height=self.page_height,
+                          start=self.start, heights=self.heights)
 
     # -------------------------------------------------------------- drawing
 

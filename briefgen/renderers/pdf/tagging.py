@@ -213,6 +213,7 @@ class Tagger:
         for key, (element, annotation) in enumerate(self.annotations, start=len(pages)):
             annot = doc.idToObject[annotation.name]
             annot.dict["StructParent"] = key
+            annot.dict["F"] = 4           # printed as it is shown
             annot.dict["Contents"] = PDFString(annotation.description)
             pages[annotation.page].Tabs = PDFName("S")
             nums.extend((key, refs[id(element)]))
