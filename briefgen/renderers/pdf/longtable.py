@@ -59,7 +59,7 @@ def start_height(flowable: Flowable | None, width: float) -> float:
     if flowable is None:
         return 0.0
     if isinstance(flowable, BriefTable):
-        return flowable.start_height(width)
+        return flowable.getSpaceBefore() + flowable.start_height(width)
     height = flowable.wrap(width, 1e9)[1] + flowable.getSpaceBefore()
     if isinstance(flowable, Paragraph):
         lines = len(getattr(flowable.blPara, "lines", ())) or 1

@@ -90,6 +90,7 @@ class _Paragraph(Paragraph):
     _wrapped_width: float | None = None
     tag: Element | None = None       # what its text is in the structure tree
     label: Element | None = None     # its bullet or number, drawn before its text
+    goes_on = False                  # split, and this part's last line is not the last
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
@@ -101,6 +102,7 @@ class _Paragraph(Paragraph):
         parts = super().split(availWidth, availHeight)
         for index, part in enumerate(parts):
             part.tag, part.label = self.tag, self.label if index == 0 else None
+            part.goes_on = index < len(parts) - 1 or self.goes_on
         return parts
 
     def elements(self) -> list[Element]:

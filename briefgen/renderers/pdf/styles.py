@@ -61,7 +61,8 @@ def stylesheet(theme: Theme) -> dict[str, ParagraphStyle]:
         styles[f"Heading{level}"] = ParagraphStyle(
             f"Heading{level}", base, fontName=sans_bold, fontSize=size,
             leading=size * 1.25, textColor=accent, spaceBefore=14 if level == 1 else 10,
-            spaceAfter=5, keepWithNext=1)
+            spaceAfter=5)   # kept with what follows by the renderer's RoomFor, not keepWithNext:
+            # that moves a heading with a whole table or paragraph that could have split
     return styles
 
 

@@ -135,7 +135,8 @@ class Tagger:
         flowable.drawn = True
         outer = self.block, self.breaks
         self.block = list(elements)
-        self.breaks = len(getattr(flowable.blPara, "lines", ())) - 1
+        lines = len(getattr(flowable.blPara, "lines", ()))
+        self.breaks = lines if getattr(flowable, "goes_on", False) else lines - 1
         try:
             yield
         finally:
