@@ -472,3 +472,27 @@ def test_the_contrast_check_finds_pale_text():
     pale = dataclasses.replace(DEFAULT_THEME, text_colour="#B0B0B0")
     assert any(colour == "B0B0B0" for _, colour, _, _ in low_contrast(
         render(every_node_document(), pale)))
+
+
+def rows_kept_with_next(tbl) -> list[bool]:
+    """For each row: every paragraph of it keeps with the next."""
+    return [all(p.find(f"{W['pPr']}/{qn('w:keepNext')}") is not None
+                for p in tr.iter(W["p"])) for tr in tbl.findall(W["tr"])]
+
+
+@pytest.mark.parametrize("body_rows", [1, 3, 4])
+def test_a_short_table_keeps_every_row_with_the_next_so_it_moves_whole(body_rows):
+    rows = tuple((b.TableCell(words(f"Name{i}")), b.TableCell(words("Text"))) for i in range(body_rows))
+    table = b.Table((b.TableCell(words("Name")), b.TableCell(words("Text"))), rows)
+    (tbl,) = tables(render(document_of(b.Caption(words("Short")), table)))
+    assert rows_kept_with_next(tbl) == [True] * body_rows + [False]
+
+
+@pytest.mark.parametrize("body_rows", [5, 17])
+def test_a_long_table_breaks_only_with_its_header_and_two_rows_before_and_two_after(body_rows):
+    rows = tuple((b.TableCell(words(f"Name{i}")), b.TableCell(words("Text"))) for i in range(body_rows))
+    table = b.Table((b.TableCell(words("Name")), b.TableCell(words("Text"))), rows)
+    (tbl,) = tables(render(document_of(b.Caption(words("Long")), table)))
+    kept = rows_kept_with_next(tbl)
+    # the header with rows 1 and 2; the last row with the one before it; the rest free
+    assert kept == [True, True] + [False] * (body_rows - 3) + [True, False]

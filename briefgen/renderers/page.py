@@ -1,10 +1,16 @@
-"""Page geometry from the theme, in points, shared by every renderer."""
+"""Page geometry from the theme, in points, and where a table may break, shared by every
+renderer that lays out pages."""
 
 from __future__ import annotations
 
 from ..project.theme import Theme
 
 MM = 72 / 25.4
+# Where a table may break across pages: never inside a row, never with fewer than
+# AT_LEAST body rows on either side, and never at all in a table of KEEP_WHOLE rows or
+# fewer (it moves to the next page whole).
+KEEP_WHOLE = 4
+AT_LEAST = 2
 PAGE_SIZES = {"A4": (595.2755905511812, 841.8897637795277), "Letter": (612.0, 792.0)}
 
 

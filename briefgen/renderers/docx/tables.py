@@ -16,7 +16,8 @@ from lxml.etree import SubElement
 from ...compose import blocks as b
 from ...errors import RenderError
 from ..columns import CHAR_WIDTH, column_shares
-from ..page import frame_width
+from ..page import AT_LEAST, KEEP_WHOLE, frame_width
+from .accessibility import keep_together
 
 (W_TBL, W_TBLPR, W_TBLSTYLE, W_TBLW, W_TBLLAYOUT, W_TBLCELLMAR, W_TBLLOOK, W_TBLCAPTION,
  W_TBLDESCRIPTION, W_TBLGRID, W_GRIDCOL, W_TR, W_TRPR, W_CANTSPLIT, W_TBLHEADER, W_TC,
@@ -47,10 +48,11 @@ class TableElement:
         grid = SubElement(tbl, W_TBLGRID)
         for width in self.widths:
             SubElement(grid, W_GRIDCOL, {W_W: width})
-        cells = []
-        for index, row in enumerate((self.node.header, *self.node.rows)):
-            cells += self.row(SubElement(tbl, W_TR), row, header=index == 0)
-        return tbl, cells
+        rows = [self.row(SubElement(tbl, W_TR), row, header=index == 0)
+                for index, row in enumerate((self.node.header, *self.node.rows))]
+        for index in kept_with_next(len(self.node.rows)):
+            keep_together([p for p, _ in rows[index]] + [rows[index + 1][0][0]])
+        return tbl, [cell for row in rows for cell in row]
 
     def properties(self, tbl_pr, caption: str | None) -> None:
         """The children of ``w:tblPr`` in the order the schema (CT_TblPrBase) requires:
@@ -109,6 +111,16 @@ class TableElement:
 
 
 ALIGNED = {"left": "", "center": " Centre", "right": " Right"}
+
+
+def kept_with_next(body_rows: int) -> list[int]:
+    """The rows (0 the header) whose paragraphs keep with the next row, so that a word
+    processor breaks a table where the PDF may (``page.KEEP_WHOLE``, ``AT_LEAST``):
+    a short table all together, a long one with its header and first rows, and its
+    last rows together."""
+    if body_rows <= KEEP_WHOLE:
+        return list(range(body_rows))
+    return sorted({*range(AT_LEAST), *range(body_rows - AT_LEAST + 1, body_rows)})
 
 
 def summary(node: b.Table, caption: str | None) -> tuple[str, str]:

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from itertools import accumulate
 
+from ..page import AT_LEAST, KEEP_WHOLE
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
 
-KEEP_WHOLE = 4       # body rows: a table this short is never split
-AT_LEAST = 2         # body rows on either side of a break
 
 
 class TableLook:
@@ -49,8 +48,9 @@ class RoomFor(CondPageBreak):
         self.heading, self.after = heading, None
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
-        self.height = (self.heading.wrap(availWidth, availHeight)[1]
-                       + self.heading.getSpaceAfter() + start_height(self.after, availWidth))
+        heading = self.heading
+        self.height = (heading.getSpaceBefore() + heading.wrap(availWidth, availHeight)[1]
+                       + heading.getSpaceAfter() + start_height(self.after, availWidth))
         return super().wrap(availWidth, availHeight)
 
 
@@ -60,11 +60,11 @@ def start_height(flowable: Flowable | None, width: float) -> float:
         return 0.0
     if isinstance(flowable, BriefTable):
         return flowable.getSpaceBefore() + flowable.start_height(width)
-    height = flowable.wrap(width, 1e9)[1] + flowable.getSpaceBefore()
+    height = flowable.wrap(width, 1e9)[1]
     if isinstance(flowable, Paragraph):
         lines = len(getattr(flowable.blPara, "lines", ())) or 1
-        return flowable.getSpaceBefore() + min(lines, 2) * height / lines
-    return height
+        height = min(lines, 2) * height / lines
+    return flowable.getSpaceBefore() + height
 
 
 class BriefTable(Flowable):
