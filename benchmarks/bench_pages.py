@@ -7,6 +7,9 @@ prints, and writes to ``benchmarks/results/bench_pages.json``:
 
 * the seed's PDF per audience: median and min of 20 renders after a warm-up, the
   document composed once (the renderer alone is timed);
+* with ``--untagged``, the same renders with the tagger's work taken out (its text,
+  link, figure and tree-writing steps made no-ops), so that the cost of tagging is
+  the difference between two runs of one checkout;
 * a table of 500, 2,000 and 5,000 rows (three columns of short text) in an otherwise
   empty brief: median of 5 renders, and the cost per row.
 
@@ -110,17 +113,34 @@ def bench_rows(root: Path) -> dict:
     return results
 
 
+def untagged() -> None:
+    """Take the tagger's work out of this process's renders (for the cost of tagging)."""
+    from briefgen.renderers.pdf import tagging
+    tagger = tagging.Tagger
+    tagger.text_begun = lambda self, text: setattr(self, "open", [])
+    tagger.text_ended = lambda self, code: False
+    tagger.write = lambda self, doc, pages, meta: None
+    tagger.push = tagger.pop = lambda self, code, label: None
+    tagger.figure = lambda self, code, element, draw: draw()
+    tagger.annotated = lambda self, element, name, description: None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=HERE.parent,
                         help="the checkout whose briefgen is measured")
     parser.add_argument("--only", choices=("seed", "rows"))
+    parser.add_argument("--untagged", action="store_true",
+                        help="measure with the tagger's work taken out")
     args = parser.parse_args()
     root = args.tree.resolve()
     sys.path.insert(0, str(root))
     import briefgen
-    print(f"briefgen from {Path(briefgen.__file__).parent}")
-    report: dict = {"tree": str(root)}
+    if args.untagged:
+        untagged()
+    print(f"briefgen from {Path(briefgen.__file__).parent}"
+          + (" (untagged)" if args.untagged else ""))
+    report: dict = {"tree": str(root), "untagged": args.untagged}
     if args.only != "rows":
         report["seed_pdf"] = bench_seed(root)
         for audience, figures in report["seed_pdf"].items():
@@ -135,7 +155,7 @@ def main() -> None:
         print(f"per row at 5,000 / at 500: {per_row[5000]['ms_per_row'] / per_row[500]['ms_per_row']:.2f}x"
               " (target: at most 1.2x)")
     out = HERE / "results" / "bench_pages.json"
-    if root == HERE.parent:
+    if root == HERE.parent and not args.untagged:
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 

@@ -23,14 +23,14 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.pdfbase.pdfdoc import (
-    PDFArray,
     PDFDictionary,
     PDFName,
-    PDFObjectReference,
+    PDFObject,
     PDFPage,
     PDFStream,
     PDFString,
 )
+from reportlab.pdfbase.pdfdoc import format as pdfdoc_format
 
 ARTIFACT = "/Artifact BMC"
 PAGINATION = "/Artifact <</Type /Pagination>> BDC"
@@ -202,24 +202,36 @@ class Tagger:
 
     def write(self, doc, pages: list, meta) -> None:
         """The tree, its parent tree and the document's accessibility entries, into
-        ReportLab's document ``doc`` whose ``pages`` are ``PDFPage`` objects."""
-        refs = {}
-        page_refs = [doc.Reference(page) for page in pages]
+        ReportLab's document ``doc`` whose ``pages`` are ``PDFPage`` objects.
+
+        Each element is one object whose dictionary is written out here, as text, by
+        ``Written``: ReportLab's generic formatting of as many dictionaries cost a fifth
+        of a brief's render; the numbers of the objects are known once registered."""
+        number = _Numbers(doc)
+        page_numbers = [number(page) for page in pages]
         root = PDFDictionary({"Type": PDFName("StructTreeRoot")})
-        self._element(doc, self.root, doc.Reference(root), page_refs, refs)
-        nums: list = []
-        for index, elements in enumerate(self.pages[:len(pages)]):
+        root_number = number(root)
+        elements = list(_walk(self.root))
+        written = {id(e): Written() for e in elements}
+        numbers = {key: number(value) for key, value in written.items()}
+        for element in elements:
+            parent = numbers[id(element.parent)] if element.parent else root_number
+            written[id(element)].text = self._element(doc, element, parent, page_numbers,
+                                                      numbers, number)
+        nums = []
+        for index, mcids in enumerate(self.pages[:len(pages)]):
             pages[index].StructParents = index
-            nums.extend((index, PDFArray([refs[id(e)] for e in elements])))
+            nums.append(f"{index} [{' '.join(f'{numbers[id(e)]} 0 R' for e in mcids)}]")
         for key, (element, annotation) in enumerate(self.annotations, start=len(pages)):
             annot = doc.idToObject[annotation.name]
             annot.dict["StructParent"] = key
             annot.dict["F"] = 4           # printed as it is shown
             annot.dict["Contents"] = PDFString(annotation.description)
             pages[annotation.page].Tabs = PDFName("S")
-            nums.extend((key, refs[id(element)]))
-        root.dict["K"] = PDFArray([refs[id(self.root)]])
-        root.dict["ParentTree"] = doc.Reference(PDFDictionary({"Nums": PDFArray(nums)}))
+            nums.append(f"{key} {numbers[id(element)]} 0 R")
+        root.dict["K"] = doc.Reference(written[id(self.root)])
+        parent_tree = Written(f"<< /Nums [{' '.join(nums)}] >>")
+        root.dict["ParentTree"] = doc.Reference(parent_tree)
         root.dict["ParentTreeNextKey"] = len(pages) + len(self.annotations)
         catalog = doc.Catalog
         catalog.StructTreeRoot = root
@@ -228,33 +240,69 @@ class Tagger:
         for page in pages:
             page.__NoDefault__ = PAGE_KEYS
 
-    def _element(self, doc, element: Element, parent, page_refs, refs) -> object:
-        entries = {"Type": PDFName("StructElem"), "S": PDFName(element.role), "P": parent}
+    @staticmethod
+    def _element(doc, element: Element, parent: int, pages: list, numbers, number) -> str:
+        """The dictionary of ``element`` as PDF text."""
+        entries = [f"/Type /StructElem /S /{element.role} /P {parent} 0 R"]
         if element.alt is not None:
-            entries["Alt"] = PDFString(element.alt)
+            entries.append(f"/Alt {_string(element.alt, doc)}")
         if element.lang is not None:
-            entries["Lang"] = PDFString(element.lang)
+            entries.append(f"/Lang {_string(element.lang, doc)}")
         if element.attributes:
-            entries["A"] = PDFDictionary({k: v for k, v in element.attributes.items()})
-        node = PDFDictionary(entries)
-        ref = refs[id(element)] = doc.Reference(node)
-        pages = [kid.page for kid in element.kids if isinstance(kid, (_Content, _Annotation))]
-        home = pages[0] if pages else None
+            entries.append("/A " + pdfdoc_format(PDFDictionary(dict(element.attributes)),
+                                                  doc).decode("latin-1"))
+        home = next((kid.page for kid in element.kids
+                     if isinstance(kid, (_Content, _Annotation))), None)
         if home is not None:
-            node.dict["Pg"] = page_refs[home]
+            entries.append(f"/Pg {pages[home]} 0 R")
         kids = []
         for kid in element.kids:
             if isinstance(kid, Element):
-                kids.append(self._element(doc, kid, ref, page_refs, refs))
+                kids.append(f"{numbers[id(kid)]} 0 R")
             elif isinstance(kid, _Content):
-                kids.append(kid.mcid if kid.page == home else PDFDictionary(
-                    {"Type": PDFName("MCR"), "Pg": page_refs[kid.page], "MCID": kid.mcid}))
+                kids.append(str(kid.mcid) if kid.page == home else
+                            f"<< /Type /MCR /Pg {pages[kid.page]} 0 R /MCID {kid.mcid} >>")
             else:
-                kids.append(PDFDictionary({"Type": PDFName("OBJR"), "Pg": page_refs[kid.page],
-                                           "Obj": PDFObjectReference(kid.name)}))
+                kids.append(f"<< /Type /OBJR /Pg {pages[kid.page]} 0 R "
+                            f"/Obj {number.of(kid.name)} 0 R >>")
         if kids:
-            node.dict["K"] = kids[0] if len(kids) == 1 else PDFArray(kids)
-        return ref
+            entries.append("/K " + (kids[0] if len(kids) == 1 else f"[{' '.join(kids)}]"))
+        return f"<< {' '.join(entries)} >>"
+
+
+class Written(PDFObject):
+    """A PDF object whose text is written out already (``Tagger.write``)."""
+
+    def __init__(self, text: str = "") -> None:
+        self.text = text
+
+    def format(self, document) -> bytes:
+        return self.text.encode("latin-1")
+
+
+class _Numbers:
+    """The object number of an object registered in ReportLab's document."""
+
+    def __init__(self, doc) -> None:
+        self.doc = doc
+
+    def __call__(self, obj) -> int:
+        return self.of(self.doc.Reference(obj).name)
+
+    def of(self, name: str) -> int:
+        return self.doc.idToObjectNumberAndVersion[name][0]
+
+
+def _walk(element: Element):
+    yield element
+    for kid in element.kids:
+        if isinstance(kid, Element):
+            yield from _walk(kid)
+
+
+def _string(value: str, doc) -> str:
+    """A text string as PDF text (ReportLab chooses PDFDocEncoding or UTF-16)."""
+    return PDFString(value).format(doc).decode("latin-1")
 
 
 # ------------------------------------------------------------------ metadata
