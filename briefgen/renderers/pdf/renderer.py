@@ -12,6 +12,7 @@ by the canvas ``page`` makes (the marking, "Page N of M").
 
 from __future__ import annotations
 
+import gc
 import io
 import zlib
 from contextlib import contextmanager
@@ -76,6 +77,21 @@ def _quick_flate():
 
 
 _QUICK_FLATE = _QuickFlate()
+
+
+@contextmanager
+def _no_collection():
+    """The cyclic garbage collector held off while a brief is laid out: the layout makes
+    millions of short-lived objects freed by reference counting alone, and each full
+    collection walks every live one, so a long table's cost per row grew with its length
+    (0.38 ms a row at 500 rows, 0.46 at 5,000).  Put back as it was after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Paragraph(Paragraph):
@@ -176,7 +192,7 @@ class PdfRenderer(Renderer):
         buffer = io.BytesIO()
         template = BriefTemplate(buffer, document.meta, self.theme)
         try:
-            with _quick_flate(), invariant_stamps():
+            with _quick_flate(), invariant_stamps(), _no_collection():
                 template.build(story, canvasmaker=canvas)
         except LayoutError as error:
             message = too_tall_cell(self.grids, template.height) or too_tall(error)
