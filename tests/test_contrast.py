@@ -392,11 +392,23 @@ def test_a_link_whose_text_says_where_it_goes_is_not_warned_of(tmp_path, text):
     assert composed_warnings(tmp_path, with_link(text), "public") == []
 
 
-def test_a_bare_url_a_template_writes_names_the_template(tmp_path):
+def test_the_built_in_templates_link_a_source_by_its_title_not_its_address(tmp_path):
     brief = minimal_brief()
     brief["sources"][0]["url"] = "https://example.org/source"
-    warnings = composed_warnings(tmp_path, brief, "analytical")   # its list of sources
-    assert warnings == [
+    for audience in ("executive", "analytical", "public"):
+        assert composed_warnings(tmp_path, brief, audience) == []
+
+
+def test_a_bare_url_a_template_writes_names_the_template(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "analytical.md.j2").write_text(
+        '{% extends "builtin/analytical.md.j2" %}{% block back_matter %}'
+        '[https://example.org/source](<https://example.org/source>){% endblock %}',
+        encoding="utf-8")
+    path = tmp_path / "brief.yaml"
+    path.write_text(yaml.safe_dump(minimal_brief(), sort_keys=False), encoding="utf-8")
+    composed = stages.compose(Project.at(tmp_path), load_brief(path), "analytical")
+    assert [str(w).replace(str(path), "brief.yaml") for w in composed.warnings] == [
         "brief.yaml: audience analytical: the link text 'https://example.org/source' (written "
         "by the template analytical.md.j2) is a bare URL; link text should say where it goes "
         "(the title of the page it opens, say)"]
