@@ -828,3 +828,32 @@ def test_outloud_takes_numbered_rows_at_the_page_edges_for_a_running_header(outl
     holding = [index for index, page in enumerate(pdf.pages) if row.replace(" ", "")
                in page.tagged_text().replace(" ", "")]
     assert len(holding) == 1 and len(pdf.pages) == 3
+
+
+def test_a_column_that_names_its_rows_is_tagged_th_with_row_scope(brief_file):
+    brief = minimal_brief()
+    table = brief["sections"][0]["tables"][0]
+    table["columns"][0] = {"name": table["columns"][0], "row_header": True}
+    data = briefgen.render(load_brief(brief_file(brief, "row-headers")), "analytical", "pdf")
+    with TaggedPdf(data) as pdf:
+        (table_node,) = pdf.document.find("Table")
+        head, body = table_node.children[1:]
+        assert {cell.attributes.get("/Scope") for row in head.children
+                for cell in row.children} == {"/Column"}
+        for row, written in zip(body.children, table["rows"]):
+            first, *rest = row.children
+            assert (first.role, first.attributes.get("/Scope")) == ("TH", "/Row")
+            assert flat(first.text) == written[0]
+            assert [cell.role for cell in rest] == ["TD"] * len(rest)
+
+
+def test_row_headers_reach_the_block_tree_and_stay_out_of_the_markdown_otherwise():
+    from briefgen.compose import markup, templating
+    from briefgen.data.tables import Column
+    assert templating.column_widths((Column(name="A"), Column(name="B"))) == ""
+    line = templating.column_widths((Column(name="A", row_header=True), Column(name="B")))
+    assert line == '{rowheaders="0"}\n'
+    (table,) = markup.parse(line + "| A | B |\n| --- | --- |\n| a | b |\n")
+    assert table.row_headers == (0,)
+    with pytest.raises(ValueError):
+        b.Table(table.header, table.rows, row_headers=(2,))

@@ -179,12 +179,14 @@ class TableCell:
 class Table:
     """A table: its header row, its rows, and per column its alignment and its width
     (``widths``: a percentage of the table's width, or None where the format decides;
-    given as ``()``, every column is None).  The widths set add up to at most 100."""
+    given as ``()``, every column is None).  The widths set add up to at most 100.
+    ``row_headers``: the columns (numbered from 0) whose cells name their rows."""
 
     header: tuple
     rows: tuple
     aligns: tuple = ()
     widths: tuple = ()
+    row_headers: tuple = ()
 
     def __post_init__(self) -> None:
         _check_all(self, "header", self.header, (TableCell,))
@@ -195,6 +197,10 @@ class Table:
             if len(row) != len(self.header):
                 raise ValueError("every table row needs as many cells as the header")
         object.__setattr__(self, "widths", _widths(self.widths, len(self.header)))
+        if not isinstance(self.row_headers, tuple) or any(
+                isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(self.header)
+                for c in self.row_headers) or len(set(self.row_headers)) < len(self.row_headers):
+            raise ValueError("Table.row_headers must be distinct column numbers of the table")
 
     @property
     def columns(self) -> int:

@@ -161,7 +161,19 @@ class _Builder:
         aligns = tuple(_align(cell) for cell in header_row.children)
         rows = tuple(self.row(tr) for section in body for tr in section.children)
         widths = self.widths(node, len(header_row.children))
-        return b.Table(self.row(header_row), rows, aligns, widths)
+        heads = self.row_headers(node, len(header_row.children))
+        return b.Table(self.row(header_row), rows, aligns, widths, heads)
+
+    def row_headers(self, node: SyntaxTreeNode, columns: int) -> tuple:
+        """``{rowheaders="0"}`` before a table: the columns whose cells head their rows."""
+        written = node.attrs.get("rowheaders")
+        if written is None:
+            return ()
+        words = str(written).split()
+        if not all(w.isdigit() and int(w) < columns for w in words) or len(set(words)) < len(words):
+            raise self.fail(node, f"row-header columns {excerpt(str(written))!r} for {columns} "
+                                  "columns (expected distinct column numbers from 0)")
+        return tuple(sorted(int(w) for w in words))
 
     def widths(self, node: SyntaxTreeNode, columns: int) -> tuple:
         """``{widths="40 auto 20"}`` before a table: a percentage or ``auto`` per column,

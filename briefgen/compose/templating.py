@@ -53,14 +53,19 @@ def status_span(value: object) -> Markup:
 
 
 def column_widths(columns) -> Markup:
-    """The widths a table's columns set, as the attribute line that goes before the
-    table's header row (``{widths="40 auto 20"}`` and a line break); nothing where no
-    column sets one, so the Markdown of such a table is as it always was."""
+    """The widths a table's columns set and the columns that head their rows, as the
+    attribute line that goes before the table's header row (``{widths="40 auto 20"
+    rowheaders="0"}`` and a line break); nothing where no column sets either, so the
+    Markdown of such a table is as it always was."""
     widths = [getattr(column, "width", None) for column in columns]
-    if all(width is None for width in widths):
-        return Markup("")
-    words = ["auto" if width is None else _width(width) for width in widths]
-    return Markup('{widths="' + " ".join(words) + '"}\n')
+    heads = [str(i) for i, column in enumerate(columns) if getattr(column, "row_header", False)]
+    attributes = []
+    if any(width is not None for width in widths):
+        words = ["auto" if width is None else _width(width) for width in widths]
+        attributes.append('widths="' + " ".join(words) + '"')
+    if heads:
+        attributes.append('rowheaders="' + " ".join(heads) + '"')
+    return Markup("{" + " ".join(attributes) + "}\n" if attributes else "")
 
 
 def _width(width: object) -> str:

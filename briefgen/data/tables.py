@@ -52,6 +52,7 @@ class Column(Strict):
     status: bool = False
     align: Literal["left", "right", "centre"] = "left"
     width: Percentage | None = None       # of the table's width; None: found by the format
+    row_header: bool = False              # its cells name their rows (read with each cell)
 
 
 WIDTH_SCHEMA = {"description": "A percentage of the table's width, 1 to 100 (40% or 40)",
@@ -63,7 +64,9 @@ COLUMN_SCHEMA = {"anyOf": [
         "name": {"type": "string", "minLength": 1},
         "status": {"type": "boolean", "description": "Values come from `statuses`"},
         "align": {"enum": ["left", "right", "centre"]},
-        "width": WIDTH_SCHEMA}},
+        "width": WIDTH_SCHEMA,
+        "row_header": {"type": "boolean", "description": "The column's cells name their "
+                       "rows: screen readers announce each cell with its row's name"}}},
 ]}
 
 

@@ -159,7 +159,7 @@ def frame_height(theme) -> float:
     return page_size(theme)[1] - top - bottom
 
 
-SCOPES = {"TH": {"O": PDFName("Table"), "Scope": PDFName("Column")}}
+SCOPES = {scope: {"O": PDFName("Table"), "Scope": PDFName(scope)} for scope in ("Column", "Row")}
 
 
 class PdfRenderer(Renderer):
@@ -338,10 +338,11 @@ class PdfRenderer(Renderer):
                   for c, a in zip(node.header, aligns)]
         body = table.add("TBody")
         rows = []
+        roles = ["TH" if i in node.row_headers else "TD" for i in range(node.columns)]
         for row in node.rows:
             line = body.add("TR")
-            rows.append([self.cell(c, "TableCell", a, fit, line, "TD")
-                         for c, a in zip(row, aligns)])
+            rows.append([self.cell(c, "TableCell", a, fit, line, role)
+                         for c, a, role in zip(row, aligns, roles)])
         table = BriefTable(header, rows, list(fit.widths), self.table_look(len(rows), fit),
                            caption=self.claimed(),
                            padding=2 * fit.down, page_height=frame_height(self.theme))
@@ -384,7 +385,8 @@ class PdfRenderer(Renderer):
              role: str) -> Paragraph:
         """A cell's paragraph, drawn as a ``role`` (TH, TD) element of ``row``."""
         cell = self.paragraph(node.children, aligned(sized(self.styles[style], fit.size), align))
-        cell.tag = row.add(role, attributes=SCOPES.get(role))
+        scope = "Column" if style == "TableHeader" else "Row"
+        cell.tag = row.add(role, attributes=SCOPES[scope] if role == "TH" else None)
         return cell
 
     def claimed(self) -> _Paragraph | None:
