@@ -219,14 +219,23 @@ def title_shapes(title: b.TitleBlock, logo: bool) -> list[tuple]:
     return [("Figure", "", ())] * logo + [(role, flat(text), ()) for role, text in lines if text]
 
 
+def banner_shapes(document: b.Document) -> list[tuple]:
+    """The banner (the marking, as page 1's header or footer shows it) is read first."""
+    texts = document.furniture.texts()
+    banner = next((texts[s] for s in ("header_centre", "footer_centre") if texts[s].strip()), "")
+    return [("P", flat(banner), ())] if banner else []
+
+
 def expected_document(document: b.Document, logo: bool = False) -> tuple:
-    return ("Document", "", tuple(title_shapes(document.title, logo)
+    return ("Document", "", tuple(banner_shapes(document) + title_shapes(document.title, logo)
                                   + block_shapes(document.blocks)))
 
 
 def body_of(pdf: TaggedPdf, subject: Subject) -> tuple:
-    """The shapes of the Document element's children after the title block's."""
-    return pdf.document.shape()[2][len(title_shapes(subject.document.title, subject.logo)):]
+    """The shapes of the Document element's children after the banner and title block."""
+    document = subject.document
+    skip = len(banner_shapes(document)) + len(title_shapes(document.title, subject.logo))
+    return pdf.document.shape()[2][skip:]
 
 
 def table_shapes(shape: tuple) -> list[tuple]:
@@ -251,7 +260,8 @@ def test_the_structure_tree_holds_the_block_tree_node_by_node(subjects, tagged, 
 def test_the_title_block_is_the_organisation_line_the_title_the_subtitle_and_the_meta_line(
         subjects, tagged, name):
     title = subjects[name].document.title
-    children = [c for c in tagged[name].document.children if c.role != "Figure"]
+    banner = banner_shapes(subjects[name].document)
+    children = [c for c in tagged[name].document.children if c.role != "Figure"][len(banner):]
     lines = [("P", title.organisation.upper()), ("H1", title.title), ("P", title.subtitle),
              ("P", flat(title.details))]
     expected = [(role, text) for role, text in lines if text]
@@ -261,7 +271,8 @@ def test_the_title_block_is_the_organisation_line_the_title_the_subtitle_and_the
 
 def test_a_theme_s_logo_is_a_figure_with_its_alternate_text_and_its_place_on_the_page(tagged):
     pdf = tagged["every-node-logo"]
-    figure = pdf.document.children[0]
+    banner, figure = pdf.document.children[:2]          # the banner, then the title block
+    assert (banner.role, flat(banner.all_text())) == ("P", "MarkingWord")
     assert (figure.role, figure.alt) == ("Figure", "OrgWord logo")
     assert figure.attributes["/O"] == "/Layout"
     x0, y0, x1, y1 = figure.attributes["/BBox"]
@@ -517,22 +528,31 @@ def furniture_drawn(page, text: str) -> list:
 
 
 @pytest.mark.parametrize("audience", SEED_SUBJECTS)
-def test_the_marking_and_the_page_numbers_are_artifacts(tagged, seed_data, audience):
+def test_the_marking_is_read_once_first_and_is_furniture_elsewhere_as_page_numbers_are(
+        tagged, seed_data, audience):
     marking = seed_data.get("markings", {}).get(audience, seed_data["marking"])
     for number, page in enumerate(tagged[audience].pages, start=1):
         for text in (marking, f"Page {number} of"):
             drawn = furniture_drawn(page, text)
             assert drawn, f"'{text}' is not drawn on page {number}"
-            assert all(s.artifact and s.mcid is None for s in drawn), (number, text)
-    assert marking not in tagged[audience].document.all_text()
+            tagged_here = [s for s in drawn if s.mcid is not None]
+            banner = number == 1 and text == marking
+            assert len(tagged_here) == (1 if banner else 0), (number, text)
+            assert all(s.artifact for s in drawn if s.mcid is None), (number, text)
+    first = tagged[audience].document.children[0]
+    assert (first.role, flat(first.all_text())) == ("P", marking)
+    assert tagged[audience].document.all_text().count(marking) == 1
 
 
 def test_the_running_header_and_the_footer_are_artifacts_not_in_the_tree(tagged):
     pdf = tagged["every-node"]
-    for word in ("RunningHeaderWord", "FooterLeftWord", "MarkingWord", "PageLabelWord"):
+    for word in ("RunningHeaderWord", "FooterLeftWord", "PageLabelWord"):
         drawn = [s for page in pdf.pages for s in furniture_drawn(page, word)]
         assert drawn and all(s.artifact and s.mcid is None for s in drawn), word
         assert word not in pdf.document.all_text()
+    drawn = [s for page in pdf.pages for s in furniture_drawn(page, "MarkingWord")]
+    assert [s.mcid is not None for s in drawn].count(True) == 1      # page 1's banner
+    assert pdf.document.all_text().count("MarkingWord") == 1
 
 
 # -------------------------------------------------------------- reading order

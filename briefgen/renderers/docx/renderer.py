@@ -29,7 +29,8 @@ from ..base import Renderer
 from ..columns import CHAR_WIDTH, table_measure
 from ..page import PAGE_SIZES, frame_width
 from . import oxml, reference
-from .accessibility import HeadingOutline, describe_picture, keep_together, logo_text
+from ..headings import HeadingOutline
+from .accessibility import describe_picture, keep_together, logo_text
 from .language import set_document_language
 from .package import package_bytes, set_properties
 from .runs import UNMARKED, Marks, add_runs

@@ -45,12 +45,21 @@ class RoomFor(CondPageBreak):
 
     def __init__(self, heading: Flowable):
         super().__init__(0)
-        self.heading, self.after = heading, None
+        self.headings, self.after = [heading], None
+
+    def follow(self, story: list) -> None:
+        """What comes after the heading: headings straight after it go with it, and the
+        first other block's start must fit too."""
+        index = 0
+        while index + 1 < len(story) and isinstance(story[index], RoomFor):
+            self.headings.append(story[index + 1])
+            index += 2
+        self.after = story[index] if index < len(story) else None
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
-        heading = self.heading
-        self.height = (heading.getSpaceBefore() + heading.wrap(availWidth, availHeight)[1]
-                       + heading.getSpaceAfter() + start_height(self.after, availWidth))
+        self.height = start_height(self.after, availWidth) + sum(
+            heading.getSpaceBefore() + heading.wrap(availWidth, availHeight)[1]
+            + heading.getSpaceAfter() for heading in self.headings)
         return super().wrap(availWidth, availHeight)
 
 

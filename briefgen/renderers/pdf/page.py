@@ -26,7 +26,7 @@ from ...compose import blocks as b
 from ...project import fonts
 from ..page import margins, page_size
 from .styles import colour
-from .tagging import ARTIFACT, END, PAGINATION, Href, SpokenText, Tagger
+from .tagging import ARTIFACT, END, PAGINATION, Inline, SpokenText, Tagger
 
 
 class BriefTemplate(BaseDocTemplate):
@@ -67,7 +67,6 @@ def page_canvas(painter: "FurniturePainter", meta: b.DocumentMeta,
             self._doc._timeStamp = EditionStamp(meta.edition)  # dates from the data
             self.total_forms: dict[str, str] = {}   # text after the total: its form
             self.tagger, self.page_objects = tagger, []
-            self.setNamedCB("tag", _tag_callback)
             self._code.append(ARTIFACT)
 
         def showPage(self) -> None:
@@ -101,7 +100,7 @@ def page_canvas(painter: "FurniturePainter", meta: b.DocumentMeta,
         def linkURL(self, url, rect, relative=0, thickness=0, color=None, dashArray=None,
                     kind="URI", **kw) -> None:
             super().linkURL(url, rect, relative, thickness, color, dashArray, kind, **kw)
-            if isinstance(url, Href):
+            if isinstance(url, Inline):
                 self.tagger.annotated(url.element, self._annotationrefs[-1].name,
                                       url.description)
 
@@ -119,14 +118,6 @@ def page_canvas(painter: "FurniturePainter", meta: b.DocumentMeta,
             super().save()
 
     return BriefCanvas
-
-
-def _tag_callback(canvas: Canvas, kind: str, label: str) -> None:
-    """A link or span begins or ends inside a paragraph's text (a zero-width fragment
-    whose label is ``push:<key>`` or ``pop:<key>``)."""
-    action, _, key = label.partition(":")
-    code = canvas._curr_tx_info["tx"]._code
-    (canvas.tagger.push if action == "push" else canvas.tagger.pop)(code, key)
 
 
 FOOTER_SIZE = 7.5
@@ -178,8 +169,8 @@ class FurniturePainter:
     ``spell(nodes, page, total)`` is the renderer's text of a line of furniture, with
     ``page`` for each page number and ``total`` for each page count."""
 
-    def __init__(self, node: b.PageFurniture, theme, spell):
-        self.theme, self.spell = theme, spell
+    def __init__(self, node: b.PageFurniture, theme, spell, banner=None):
+        self.theme, self.spell, self.banner = theme, spell, banner   # (slot, element)
         self.texts = node.texts()
         label = node.page_label
         counts = [i for i, part in enumerate(label) if isinstance(part, b.PageCount)]
@@ -220,10 +211,16 @@ def _draw_furniture(canvas: Canvas, painter: FurniturePainter, page: int) -> Non
     canvas.saveState()
     canvas.setFillColor(colour(theme.marking_colour))
     third = (width - left - right) / 3 - 8          # the marking keeps to the middle third
-    centre = max(_draw_runs(canvas, _fits(texts["header_centre"], third, theme, 8),
-                            width / 2, header_y, theme, 8, "centre", bold=True),
-                 _draw_runs(canvas, _fits(texts["footer_centre"], third, theme, 8),
-                            width / 2, footer_y, theme, 8, "centre", bold=True))
+    widths = {}
+    for slot, y in (("header_centre", header_y), ("footer_centre", footer_y)):
+        def draw(slot=slot, y=y):
+            widths[slot] = _draw_runs(canvas, _fits(texts[slot], third, theme, 8),
+                                      width / 2, y, theme, 8, "centre", bold=True)
+        if page == 1 and painter.banner is not None and painter.banner[0] == slot:
+            canvas.tagger.figure(canvas._code, painter.banner[1], draw, PAGINATION)
+        else:
+            draw()
+    centre = max(widths.values())
     room = width / 2 - centre / 2 - left - 12
     canvas.setFillColor(colour(theme.muted_colour))
     if page > 1:

@@ -20,7 +20,6 @@ from dataclasses import replace
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.lib.abag import ABag
 from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFName
 from reportlab.platypus import (
@@ -37,6 +36,7 @@ from ...compose import blocks as b
 from ...errors import RenderError
 from ..base import Renderer
 from ..columns import table_measure
+from ..headings import HeadingOutline
 from ..page import frame_width, margins, page_size
 from .page import BriefTemplate, FurniturePainter, invariant_stamps, page_canvas
 from .styles import aligned, colour, sized, stylesheet
@@ -50,7 +50,7 @@ from .table import (
     too_tall_cell,
 )
 from .longtable import BriefTable, RoomFor, TableLook
-from .tagging import Element, Href, Tagger
+from .tagging import Element, Inline, Tagger, spaced_breaks
 from .text import Ink, fragment, ink_of, template_of
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
@@ -107,6 +107,7 @@ class _Paragraph(Paragraph):
     tag: Element | None = None       # what its text is in the structure tree
     label: Element | None = None     # its bullet or number, drawn before its text
     goes_on = False                  # split, and this part's last line is not the last
+    split_at_space = True            # and the text had a space where it was split
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
@@ -119,6 +120,13 @@ class _Paragraph(Paragraph):
         for index, part in enumerate(parts):
             part.tag, part.label = self.tag, self.label if index == 0 else None
             part.goes_on = index < len(parts) - 1 or self.goes_on
+        if len(parts) == 2:
+            # where it broke, as the whole paragraph's lines broke there: ReportLab's parts
+            # do not always keep their fragments' text
+            breaks = spaced_breaks(self)
+            first = len(getattr(parts[0].blPara, "lines", ()))
+            parts[0].split_at_space = breaks[first - 1] if 0 < first <= len(breaks) else True
+            parts[1].split_at_space = self.split_at_space
         return parts
 
     def elements(self) -> list[Element]:
@@ -178,6 +186,10 @@ class PdfRenderer(Renderer):
         self.grids: list[Grid] = []      # every table and box, to name a cell too tall
         self.caption: str | None = None  # the caption waiting for its table
         self.tagger = Tagger()
+        self.outline = HeadingOutline()
+        self.banner = self.banner_element(document.furniture)
+        self.inlines: list[Element] = []    # the links and spans being rendered, outermost first
+        self.keys = 0                       # their numbers (an underline's and a link's)
         self.container = self.tagger.root   # where the next block's element goes
         self.waiting: Element | None = None  # a caption's element, waiting for its table
         self.pending: _Paragraph | None = None  # a caption: drawn with its table
@@ -187,7 +199,7 @@ class PdfRenderer(Renderer):
         story.extend(self.unclaimed())
         for index, flowable in enumerate(story):
             if isinstance(flowable, RoomFor):
-                flowable.after = next(iter(story[index + 2:index + 3]), None)
+                flowable.follow(story[index + 2:])
         canvas = page_canvas(self.dispatch(document.furniture), document.meta, self.tagger)
         buffer = io.BytesIO()
         template = BriefTemplate(buffer, document.meta, self.theme)
@@ -229,7 +241,15 @@ class PdfRenderer(Renderer):
 
     def render_page_furniture(self, node: b.PageFurniture) -> FurniturePainter:
         """What draws the header and footer on each page (``pdfpage``)."""
-        return FurniturePainter(node, self.theme, self.spelled)
+        return FurniturePainter(node, self.theme, self.spelled, self.banner)
+
+    def banner_element(self, furniture: b.PageFurniture) -> tuple[str, Element] | None:
+        """The slot holding the banner (the marking) and its element, the document's
+        first: drawn on page 1, it is read first, as it is seen first; on later pages it
+        is furniture (an Artifact)."""
+        texts = furniture.texts()
+        slot = next((s for s in ("header_centre", "footer_centre") if texts[s].strip()), None)
+        return None if slot is None else (slot, self.tagger.root.add("P"))
 
     def spelled(self, nodes: tuple, page: int, total: str) -> str:
         """A line of furniture as text, with ``page`` for its page number and ``total``
@@ -261,11 +281,14 @@ class PdfRenderer(Renderer):
         return [caption]
 
     def render_heading(self, node: b.Heading) -> list:
-        style = self.styles[f"Heading{node.level}"]
+        """A heading at the level the outline gives it (never more than one under the
+        heading before it), tagged one level down: H1 is the title's."""
+        level = self.outline.place(node.level)
+        style = self.styles[f"Heading{level}"]
         title = b.plain_text(node.children)
         heading = self.tagged(_Heading("", style, frags=self.frags(node.children, style)),
-                              f"H{node.level + 1}")   # H1 is the title's
-        heading.bookmark = (node.level, title)
+                              f"H{level + 1}")
+        heading.bookmark = (level, title)
         return [RoomFor(heading), heading]
 
     def render_paragraph(self, node: b.Paragraph, style: str = "Body") -> list:
@@ -464,34 +487,50 @@ class PdfRenderer(Renderer):
         return self.inline(node.children, style, replace(ink, italic=True))
 
     def render_link(self, node: b.Link, style, ink: Ink) -> list:
-        """The link's text between the fragments that open and close its Link element;
-        its annotations know the element through their target (``Href``)."""
+        """The link's fragments, each carrying the link as an ``Inline`` target, which
+        ties the marked content of its text and its annotations to its Link element;
+        each link gets its own underline (one shared would be drawn for the last only)."""
         text = b.plain_text(node.children)
-        element = Element("Link")
         described = text if text == node.url else f"{text} ({node.url})"
-        href = Href(node.url, element, described)
         linked = replace(ink, href=node.url, colour=self.theme.link_colour)
-        frags = self.inline(node.children, style, linked)
+        element, inline = self.inline_element("Link", node.url, described)
+        with self.inside_inline(element):
+            frags = self.inline(node.children, style, linked)
         for frag in frags:
             if frag.link:
-                frag.link = [(len(self.tagger.inlines), href)]
-        return self.around(element, frags, style, ink)
+                frag.us_lines = [(inline.key, *line[1:]) for line in frag.us_lines]
+        return self.carrying(frags, inline)
 
-    def render_language(self, node, style, ink: Ink) -> list:
-        """A span in another language: a Span element with its /Lang."""
-        frags = self.inline(node.children, style, ink)
-        return self.around(Element("Span", lang=node.lang), frags, style, ink)
+    def render_language(self, node: b.Language, style, ink: Ink) -> list:
+        """A span in another language: a Span element with its /Lang, carried by its
+        fragments as an empty target (no annotation is made for it)."""
+        element, inline = self.inline_element("Span", "", lang=node.lang)
+        with self.inside_inline(element):
+            frags = self.inline(node.children, style, ink)
+        return self.carrying(frags, inline)
 
-    def around(self, element: Element, frags: list, style, ink: Ink) -> list:
-        """``frags`` between zero-width fragments that, as they are drawn, open and then
-        close the marked content of ``element`` (``tagging.Tagger.push``/``pop``)."""
-        key = str(len(self.tagger.inlines))
-        self.tagger.inlines[key] = element
-        template = template_of(style, ink, self.book)
-        edge = [template.clone(text="", link=[], us_lines=[],
-                               cbDefn=ABag(kind="onDraw", name="tag", label=f"{action}:{key}"))
-                for action in ("push", "pop")]
-        return [edge[0], *frags, edge[1]]
+    def inline_element(self, role: str, target: str, description: str = "", **options):
+        outer = self.inlines[-1] if self.inlines else None
+        element = Element(role, outer=outer, depth=len(self.inlines), **options)
+        self.keys += 1
+        return element, Inline(target, element, self.keys, description)
+
+    @contextmanager
+    def inside_inline(self, element: Element):
+        self.inlines.append(element)
+        try:
+            yield
+        finally:
+            self.inlines.pop()
+
+    @staticmethod
+    def carrying(frags: list, inline: Inline) -> list:
+        """``frags``, each with ``inline`` among its links (a link's own target, from its
+        fragment template, replaced by it)."""
+        for frag in frags:
+            kept = [entry for entry in frag.link if isinstance(entry[1], Inline)]
+            frag.link = [*kept, (inline.key, inline)]
+        return frags
 
     def render_status(self, node: b.Status, style, ink: Ink) -> list:
         hex_colour = self.colours.get(node.value, self.theme.muted_colour)

@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from reportlab.platypus import LayoutError, Paragraph
 
 from ...compose import blocks as b
-from ..columns import CHAR_WIDTH, column_shares
+from ..columns import (
+    CELL_PADDING,
+    CHAR_WIDTH,
+    SLACK,
+    EstimatedMeasure,
+    column_needs,
+    column_shares,
+)
 
 # (share of the theme's table text size, padding left and right, padding above and below)
 STEPS = ((1.0, 5.0, 4.0), (0.85, 3.0, 2.0), (0.7, 2.0, 1.5), (0.6, 1.5, 1.0))
@@ -36,14 +43,28 @@ def fit_table(table: b.Table, width: float, size: float, measure=None) -> TableF
     """The first step at which every column of ``table`` has room for one character
     besides its padding, within ``width`` points; None if even the last has not.
     Columns share the width by their text as ``measure`` measures it (``columns``)."""
+    fits = []
     for scale, across, down in STEPS:
         text = max(size * scale, min(size, SMALLEST_TEXT))
         shares = column_shares(table, width, text, measure)
         widths = _at_least([share * width for share in shares], _narrowest(text, across),
                            width)
-        if widths is not None:
-            return TableFit(text, across, down, tuple(widths))
-    return None
+        if widths is None:
+            continue
+        fit = TableFit(text, across, down, tuple(widths))
+        if _words_fit(table, fit, width, measure):
+            return fit
+        fits.append(fit)
+    return fits[0] if fits else None
+
+
+def _words_fit(table: b.Table, fit: TableFit, width: float, measure) -> bool:
+    """Whether every column of ``table`` set as ``fit`` holds its longest word whole: a
+    table whose words would break is set smaller, step by step, while a step lets them
+    fit (a word longer than the cap on one word's share may still break)."""
+    needs = column_needs(table, fit.size, measure or EstimatedMeasure(), width)
+    return all(room - 2 * fit.across + 0.01 >= need.minimum - CELL_PADDING - SLACK
+               for room, need in zip(fit.widths, needs))
 
 
 def columns_that_fit(width: float, size: float) -> int:

@@ -49,6 +49,8 @@ class Element:
     lang: str | None = None          # a span in another language
     attributes: dict | None = None   # owner and values: {"O": "/Table", "Scope": "/Column"}
     parent: "Element | None" = None
+    outer: "Element | None" = None   # a link or span: the one it is written inside
+    depth: int = 0                   # a link or span: how many it is written inside
 
     def add(self, role: str, **options) -> "Element":
         """A new element, the last child of this one."""
@@ -77,33 +79,84 @@ class _Annotation:
     description: str    # what the link is, for its /Contents
 
 
-class Href(str):
-    """A link target that knows its Link element: ReportLab hands the target of a
-    link down to the canvas unchanged, so the canvas can tie the annotation it makes
-    to the element (an object reference, /OBJR)."""
+class Inline(str):
+    """A link's target, or a span's mark (empty: ReportLab makes no annotation for an
+    empty target), that knows its element.  ReportLab carries it as the link of each
+    fragment the element holds, reports to the text object where each line's run of
+    such fragments starts and ends (``_linkRecord``), and hands a link's target down to
+    the canvas unchanged, so the annotation it makes is tied to the element (/OBJR).
+    Its hash is its number, so ReportLab's sets of them iterate alike in every run."""
 
     element: Element
     description: str
+    key: int
 
-    def __new__(cls, url: str, element: Element, description: str) -> "Href":
-        href = super().__new__(cls, url)
-        href.element, href.description = element, description
-        return href
+    def __new__(cls, target: str, element: Element, key: int, description: str = ""):
+        inline = super().__new__(cls, target)
+        inline.element, inline.key, inline.description = element, key, description
+        return inline
+
+    def __hash__(self) -> int:
+        return self.key
+
+    def __eq__(self, other) -> bool:
+        return self is other
 
 
 class SpokenText(PDFTextObject):
-    """A text object whose lines but the last end in a space: ReportLab drops the space
-    where a line breaks, so text taken from the page (by a screen reader, or a copy)
-    ran the last word of a line into the first of the next.  The space is drawn after
-    the line's last glyph, where it shows nothing and moves nothing."""
+    """A text object whose lines end in a space where the text had one: ReportLab drops
+    the space where a line breaks, so text taken from the page (by a screen reader, or
+    a copy) ran the last word of a line into the first of the next.  The space is drawn
+    after the line's last glyph, where it shows nothing and moves nothing; a line
+    broken inside a word (a long one, or Chinese) gets none."""
 
-    breaks = 0      # line ends still to come that were spaces in the text
+    spaced: list = []   # per line end still to come: whether the text had a space there
+    tagger = None       # the tagger, when the object holds an element's content
 
     def _textOut(self, text, TStar=0):  # noqa: N803 - ReportLab's signature
-        if TStar and self.breaks > 0:
-            self.breaks -= 1
-            text = text if text.endswith(" ") else text + " "
+        if TStar and self.spaced and self.spaced.pop(0) and not text.endswith(" "):
+            text += " "
         super()._textOut(text, TStar)
+
+    def _linkRecord(self, link, what: str) -> None:   # noqa: N802 - ReportLab's hook
+        if self.tagger is not None and isinstance(link[1], Inline):
+            self.tagger.record(self._code, link[1].element, what == "start")
+
+
+def spaced_breaks(paragraph) -> list[bool]:
+    """For each line end of ``paragraph`` (but its last, unless it goes on on the next
+    page), whether its text had a space there: found by finding each line's text in the
+    paragraph's, whitespace made single."""
+    lines = getattr(getattr(paragraph, "blPara", None), "lines", ())
+    text = _single(getattr(f, "text", "") for f in getattr(paragraph, "frags", ()))
+    spaced, at = [], 0
+    for line in lines[:-1]:
+        piece = (_single(getattr(w, "text", "") for w in line.words) if hasattr(line, "words")
+                 else _single(line[1], " ")).strip()
+        found = text.find(piece, at) if piece else -1
+        if found < 0:
+            spaced.append(True)           # not found: a word boundary, as most are
+            continue
+        at = found + len(piece)
+        spaced.append(text[at:at + 1] == " ")
+    if getattr(paragraph, "goes_on", False):
+        spaced.append(getattr(paragraph, "split_at_space", True))
+    return spaced
+
+
+def held_whole(paragraph) -> list[Element]:
+    """The links and spans, outermost first, holding the whole text of a paragraph that
+    ReportLab lays out in one run (one fragment: it reports no runs of links then)."""
+    frags = getattr(paragraph, "frags", ())
+    if len(frags) != 1 or getattr(getattr(paragraph, "blPara", None), "kind", 1) != 0:
+        return []
+    held = [entry[1].element for entry in getattr(frags[0], "link", ()) or ()
+            if isinstance(entry[1], Inline)]
+    return sorted(held, key=lambda element: element.depth)
+
+
+def _single(texts, between: str = "") -> str:
+    return " ".join(between.join(texts).split())
 
 
 class Tagger:
@@ -113,10 +166,12 @@ class Tagger:
         self.root = Element("Document")
         self.pages: list[list[Element]] = [[]]   # per page: the element of each MCID
         self.annotations: list[tuple[Element, _Annotation]] = []
-        self.inlines: dict[str, Element] = {}    # callback label: link or span element
         self.block: list[Element] = []           # what the next text objects hold
-        self.breaks = 0                          # line breaks of the paragraph drawing
-        self.open: list[Element] = []            # the open text object's element stack
+        self.spaced: list[bool] = []             # line ends of the paragraph drawing
+        self.open: Element | None = None         # the element of the open text object
+        self.current: Element | None = None      # whose sequence is open in it
+        self.active: list[Element] = []          # the links and spans running in it
+        self.whole: list[Element] = []           # those holding all the paragraph's text
 
     # ----------------------------------------------------------- marking
 
@@ -133,65 +188,67 @@ class Tagger:
         Artifact) when it was drawn before (a table header repeated on a new page)."""
         elements = [] if getattr(flowable, "drawn", False) else flowable.elements()
         flowable.drawn = True
-        outer = self.block, self.breaks
-        self.block = list(elements)
-        lines = len(getattr(flowable.blPara, "lines", ()))
-        self.breaks = lines if getattr(flowable, "goes_on", False) else lines - 1
+        outer = self.block, self.spaced, self.whole
+        self.block, self.spaced = list(elements), spaced_breaks(flowable)
+        self.whole = held_whole(flowable)
         try:
             yield
         finally:
-            self.block, self.breaks = outer
+            self.block, self.spaced, self.whole = outer
 
     def text_begun(self, text: SpokenText) -> None:
         """A text object begins: it holds the next element of the flowable drawing."""
-        code, text.breaks = text._code, self.breaks
+        text.spaced = self.spaced
         if not self.block:
-            self.open = []
+            self.open = None
             return
         element = self.block.pop(0) if len(self.block) > 1 else self.block[0]
-        self.open = [element, *self._carried(element)]
-        code.append(self.begin(self.open[-1]))
+        self.open = self.current = element
+        self.active = []
+        text.tagger = self
+        if not self.block[1:] and self.whole:    # the paragraph's text, all in a span
+            for inline in self.whole:
+                if inline.parent is None:
+                    (inline.outer or element).adopt(inline)
+            self.current = self.whole[-1]
+        text._code.append(self.begin(self.current))
 
     def text_ended(self, code: list) -> bool:
-        """A text object ends: close what it opened.  A link or span still open (the
-        paragraph goes on on the next page) is carried into the next text object of
-        the same element.  Returns whether the object was tagged."""
-        if not self.open:
+        """A text object ends: close what it opened.  Returns whether it was tagged."""
+        if self.open is None:
             return False
         code.append(END)
-        self._carry = (self.open[0], self.open[1:])
-        self.open = []
+        self.open = self.current = None
         return True
 
-    def _carried(self, element: Element) -> list[Element]:
-        carry = getattr(self, "_carry", None)
-        return list(carry[1]) if carry and carry[0] is element else []
-
-    def push(self, code: list, label: str) -> None:
-        """A link or span starts inside the open text object."""
-        if not self.open:
+    def record(self, code: list, element: Element, starts: bool) -> None:
+        """A line's run of a link or span starts (its first fragment's text is the last
+        operator written) or ends (its last is): the sequence open becomes that of the
+        innermost element running, or the paragraph's.  Sequences never nest."""
+        if starts and element not in self.active:
+            self.active.append(element)
+        elif not starts and element in self.active:
+            self.active.remove(element)
+        inner = max(self.active, key=lambda e: e.depth, default=self.open)
+        if inner is self.current:
             return
-        inline = self.inlines[label]
-        if inline.parent is None:
-            self.open[-1].adopt(inline)
-        self.open.append(inline)
-        code.extend((END, self.begin(inline)))
+        if inner.parent is None:
+            (inner.outer or self.open).adopt(inner)
+        at = len(code) - 1 if starts else len(code)
+        code[at:at] = [END, self.begin(inner)]
+        self.current = inner
 
-    def pop(self, code: list, label: str) -> None:
-        """The link or span ``label`` ends: the element around it goes on."""
-        if len(self.open) < 2 or self.open[-1] is not self.inlines[label]:
-            return
-        self.open.pop()
-        code.extend((END, self.begin(self.open[-1])))
-
-    def figure(self, code: list, element: Element, draw) -> None:
-        """An image drawn as ``element``'s content (the page's Artifact paused)."""
+    def figure(self, code: list, element: Element, draw, resume: str = ARTIFACT) -> None:
+        """What ``draw`` draws (an image, the banner on page 1) as ``element``'s
+        content: the Artifact around it paused, then ``resume``d."""
         code.extend((END, self.begin(element)))
         draw()
-        code.extend((END, ARTIFACT))
+        code.extend((END, resume))
 
     def annotated(self, element: Element, name: str, description: str) -> None:
         """The annotation ReportLab named ``name`` belongs to the link ``element``."""
+        if element.parent is None:       # a link no line's run reported (drawn whole)
+            (element.outer or self.open or self.root).adopt(element)
         element.kids.append(_Annotation(len(self.pages) - 1, name, description))
         self.annotations.append((element, element.kids[-1]))
 

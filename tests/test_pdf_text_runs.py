@@ -1,0 +1,129 @@
+"""Runs of text in the PDF as a reader and a screen reader get them: links and spans
+that wrap like the text around them, each link underlined, spaces only where the text
+had them, table words kept whole, headings that never end a page, heading levels that
+never skip, whatever the template wrote."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pytest
+import yaml
+
+import briefgen
+from briefgen.data.load import load_brief
+from briefgen.project import Project
+from briefgen.renderers.page import margins, page_size
+from briefgen.project.theme import DEFAULT_THEME
+from tests.conftest import minimal_brief
+from tests.pdfstructure import TaggedPdf, flat
+
+CHINESE = "中华人民共和国国防部发言人表示俄罗斯与中国的军事合作不针对第三方并且符合两国人民的根本利益"
+
+
+@pytest.fixture
+def render(tmp_path):
+    """Render a brief (a dict) for an audience, the PDF's bytes; ``project`` may hold
+    templates of its own."""
+
+    def rendered(brief: dict, audience: str = "analytical", templates: dict | None = None):
+        (tmp_path / "data").mkdir(exist_ok=True)
+        path = tmp_path / "data" / "brief.yaml"
+        path.write_text(yaml.safe_dump(brief, allow_unicode=True, sort_keys=False), "utf-8")
+        for name, text in (templates or {}).items():
+            (tmp_path / "templates").mkdir(exist_ok=True)
+            (tmp_path / "templates" / name).write_text(text, encoding="utf-8")
+        project = Project.at(tmp_path)
+        return briefgen.render(load_brief(path), audience, "pdf", project)
+
+    return rendered
+
+
+def with_body(*paragraphs) -> dict:
+    brief = minimal_brief()
+    brief["sections"][0]["body"] = list(paragraphs)
+    return brief
+
+
+def right_edge() -> float:
+    _, right, _, _ = margins(DEFAULT_THEME)
+    return page_size(DEFAULT_THEME)[0] - right
+
+
+@pytest.mark.parametrize("segment", [
+    {"text": CHINESE * 2, "lang": "zh-CN"},
+    {"link": "https://example.org/" + "a-very-long-address-" * 8, "url": "https://example.org/x"},
+    {"text": "Averylongwordwithnospace" * 6, "lang": "de-DE"},
+], ids=["chinese-span", "address-link", "long-word-span"])
+def test_a_span_or_link_longer_than_a_line_wraps_within_the_margin_and_is_read_whole(
+        render, segment):
+    data = render(with_body(["Before: ", segment, " after."]))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        chars = [c for page in pdf.pages for c in page.chars if c["text"].strip()]
+    assert max(c["x1"] for c in chars) <= right_edge() + 0.5
+    text = segment.get("text") or segment["link"]
+    with TaggedPdf(data) as tagged:
+        (inline,) = tagged.document.find("Span", "Link")
+        assert flat(inline.all_text()).replace(" ", "") == text
+
+
+def test_two_links_on_one_line_are_each_underlined(render):
+    data = render(with_body(["Two links: ", {"link": "alpha link", "url": "https://a.example"},
+                             " and ", {"link": "beta link", "url": "https://b.example"}, "."]))
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = pdf.pages[0]
+        words = {w["text"]: w for w in page.extract_words()}
+        rules = page.lines + page.rects
+        for word in ("alpha", "beta"):
+            x0, x1, bottom = words[word]["x0"], words[word]["x1"], words[word]["bottom"]
+            assert any(r["x0"] <= x0 + 0.5 and r["x1"] >= x1 - 0.5
+                       and abs(r["top"] - bottom) < 3 for r in rules), f"{word} has no underline"
+
+
+def test_a_line_broken_inside_a_word_or_in_chinese_gets_no_space(render):
+    long_word = "Internationalisation" * 8
+    data = render(with_body(CHINESE * 3, long_word))
+    with TaggedPdf(data) as tagged:
+        texts = [flat(p.all_text()) for p in tagged.document.find("P")]
+    assert CHINESE * 3 in texts and long_word in texts
+
+
+def test_a_wide_table_is_set_smaller_so_that_no_word_breaks(render):
+    names = ["Responsibilities", "Accountability", "Interoperability", "Infrastructure",
+             "Sustainability", "Transparency", "Implementation", "Consequences"]
+    brief = minimal_brief()
+    brief["sections"][0]["tables"] = [{"id": "wide", "caption": "Eight", "columns": names,
+                                       "rows": [names]}]
+    data = render(brief)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        drawn = [w["text"] for page in pdf.pages for w in page.extract_words()]
+    for name in names:
+        assert drawn.count(name) == 2, f"{name} was broken inside the table"
+
+
+def test_a_heading_straight_after_a_heading_never_leaves_it_alone_at_a_page_end(render):
+    """The executive brief opens its findings with "Key findings" and then a section's
+    heading: wherever that falls on page 1, the two start a page together with text."""
+    for fill in range(8, 40):
+        brief = minimal_brief()
+        brief["summary"] = ["Summary words fill the first page, a line at a time."] * fill
+        brief["sections"][0]["points"] = [{"text": "A finding."}]
+        data = render(brief, "executive")
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for page in pdf.pages[:-1]:
+                lines = page.extract_text_lines()
+                body = [ln for ln in lines if ln["top"] < page.height - 60]
+                assert body and body[-1]["text"] not in ("Key findings",
+                                                         brief["sections"][0]["title"]), fill
+
+
+def test_a_heading_level_a_template_skips_is_raised_as_in_the_docx(render):
+    template = ('{% extends "builtin/analytical.md.j2" %}{% block sections %}'
+                "# Top\n\n### Skipped\n\nText.\n{% endblock %}")
+    data = render(minimal_brief(), templates={"analytical.md.j2": template})
+    with TaggedPdf(data) as tagged:
+        headings = [(node.role, flat(node.all_text())) for node in tagged.document.children
+                    if node.role.startswith("H")]
+    assert ("H2", "Top") in headings and ("H3", "Skipped") in headings
+    assert not any(role == "H4" for role, _ in headings)
