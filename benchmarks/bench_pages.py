@@ -117,11 +117,10 @@ def untagged() -> None:
     """Take the tagger's work out of this process's renders (for the cost of tagging)."""
     from briefgen.renderers.pdf import tagging
     tagger = tagging.Tagger
-    tagger.text_begun = lambda self, text: setattr(self, "open", [])
+    tagger.text_begun = lambda self, text: setattr(self, "open", None)
     tagger.text_ended = lambda self, code: False
     tagger.write = lambda self, doc, pages, meta: None
-    tagger.push = tagger.pop = lambda self, code, label: None
-    tagger.figure = lambda self, code, element, draw: draw()
+    tagger.figure = lambda self, code, element, draw, resume=None: draw()
     tagger.annotated = lambda self, element, name, description: None
 
 
