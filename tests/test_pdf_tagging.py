@@ -823,6 +823,7 @@ def test_pdfua_reports_no_error_and_no_warning(pdfua, name):
     findings = [f for f in report["findings"] if f.get("severity", "").lower() != "info"]
     assert findings == []
     assert report["summary"]["errors"] == report["summary"]["warnings"] == 0
+    assert report["skipped"] == []          # every rule it has could read the file
 
 
 def test_both_checkers_find_errors_in_an_untagged_pdf(outloud, pdfua):
@@ -877,3 +878,24 @@ def test_row_headers_reach_the_block_tree_and_stay_out_of_the_markdown_otherwise
     assert table.row_headers == (0,)
     with pytest.raises(ValueError):
         b.Table(table.header, table.rows, row_headers=(2,))
+
+
+def test_pdfua_cannot_read_a_heading_whose_contents_are_an_array(tmp_path, files):
+    """A fault of pdfua 0.1.3, not of the PDF: ISO 32000 lets a structure element's /K be
+    one item or an array of items, and pdfua's heading rule (UA-14-001) fails on the
+    array form, so it skips the rule.  briefgen writes a single item bare (as it may),
+    which the rule reads; this test shows the same heading written as an array, as
+    other tools write it.  When it fails, pdfua is mended."""
+    import pikepdf
+    with pikepdf.open(files["analytical"]) as pdf:
+        for element in pdf.Root.StructTreeRoot.K.K:
+            if element.S == "/H1":
+                element.K = pikepdf.Array([element.K])
+                break
+        pdf.save(tmp_path / "array.pdf")
+    result = subprocess.run([str(tool("pdfua")), "check", "--format", "json",
+                             str(tmp_path / "array.pdf")],
+                            capture_output=True, text=True, check=False, timeout=120)
+    report = json.loads(result.stdout)
+    assert [s["rule_id"] for s in report["skipped"]] == ["UA-14-001"]
+    assert "array" in report["skipped"][0]["reason"]
