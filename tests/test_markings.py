@@ -476,3 +476,12 @@ def test_the_block_tree_refuses_widths_it_cannot_draw():
     for widths in ((50.0,), (60.0, 50.0), (0.0, None), (float("nan"), None), ("40", None)):
         with pytest.raises((ValueError, TypeError)):
             b.Table(cells, (), (), widths)
+
+
+@pytest.mark.parametrize("written", ["1e1", "+40", "40 %%", "0x20", "4 0"])
+def test_a_width_the_schema_refuses_is_refused_by_the_check_too(written):
+    from briefgen.data.tables import WIDTH_TEXT, Column
+    import re as _re
+    assert _re.match(WIDTH_TEXT, written) is None
+    with pytest.raises(ValueError):
+        Column(name="A", width=written)

@@ -4,6 +4,7 @@ each a list of cells or, with a level of its own, a mapping."""
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, WithJsonSchema, field_validator, \
@@ -25,12 +26,18 @@ from .forms import EitherForm, Row
 from .yamlsource import excerpt, listing
 
 
+WIDTH_TEXT = r"^\s*[0-9]+(\.[0-9]+)?\s*%?\s*$"   # as the schema says it: 40, 40%, 12.5 %
+
+
 def _percentage(value: object) -> object:
-    """A column's width: a percentage of the table's width, written ``40%`` or ``40``."""
-    written = isinstance(value, (str, int, float)) and not isinstance(value, bool)
-    number = _number(str(value).strip().removesuffix("%")) if written else None
+    """A column's width: a percentage of the table's width, written ``40%`` or ``40``
+    (as text, only in the form the schema gives: no exponents, signs or words)."""
+    written = (isinstance(value, (int, float)) and not isinstance(value, bool)
+               or isinstance(value, str) and re.match(WIDTH_TEXT, value) is not None)
+    number = _number(str(value).strip().removesuffix("%").strip()) if written else None
     if number is None or not 1 <= number <= 100:
-        found = repr(excerpt(value)) if written else "a " + type(value).__name__
+        shown = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        found = repr(excerpt(value)) if shown else "a " + type(value).__name__
         raise ValueError(f"found {found}, expected a percentage of the table's width from 1 "
                          "to 100, such as 40%")
     return number
@@ -57,7 +64,7 @@ class Column(Strict):
 
 WIDTH_SCHEMA = {"description": "A percentage of the table's width, 1 to 100 (40% or 40)",
                 "anyOf": [{"type": "number", "minimum": 1, "maximum": 100},
-                          {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*%?\s*$"}]}
+                          {"type": "string", "pattern": WIDTH_TEXT}]}
 COLUMN_SCHEMA = {"anyOf": [
     {"type": "string", "minLength": 1, "description": "The column's name"},
     {"type": "object", "additionalProperties": False, "required": ["name"], "properties": {
