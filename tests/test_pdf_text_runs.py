@@ -127,3 +127,50 @@ def test_a_heading_level_a_template_skips_is_raised_as_in_the_docx(render):
                     if node.role.startswith("H")]
     assert ("H2", "Top") in headings and ("H3", "Skipped") in headings
     assert not any(role == "H4" for role, _ in headings)
+
+
+def test_a_list_item_that_is_one_link_or_one_span_keeps_its_bullet_apart(render):
+    brief = minimal_brief()
+    brief["sections"][0]["points"] = [
+        {"text": [{"link": "Ministry statement", "url": "https://example.org/m"}]},
+        {"text": [{"text": "中华人民共和国国防部", "lang": "zh-CN"}]}]
+    with TaggedPdf(render(brief)) as tagged:
+        items = [li for li in tagged.document.find("LI")
+                 if flat(li.all_text()).endswith(("statement", "国防部"))]
+        assert len(items) == 2
+        for item, role in zip(items, ("Link", "Span")):
+            label, body = item.children
+            assert (label.role, flat(label.all_text()), label.children) == ("Lbl", "•", ())
+            (paragraph,) = body.children
+            (inline,) = paragraph.children
+            assert inline.role == role and flat(paragraph.all_text()) == flat(inline.all_text())
+
+
+def test_a_long_word_in_a_link_among_other_text_reads_back_without_spaces(render):
+    word = "Internationalisation" * 10
+    brief = with_body(["See ", {"link": word, "url": "https://example.org/i"},
+                       " and then some more words after it."])
+    with TaggedPdf(render(brief)) as tagged:
+        (link,) = tagged.document.find("Link")
+        assert flat(link.all_text()) == word
+
+
+def test_a_heading_before_a_box_taller_than_a_page_starts_where_the_box_can(render):
+    brief = minimal_brief()
+    brief["summary"] = ["Filler sentence that takes up room and wraps across the line. " * 3] * 14
+    data = render(brief)
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        first = pdf.pages[0].extract_text()
+    assert "Summary" in first and "Filler sentence" in first
+
+
+def test_a_marking_the_theme_puts_in_the_footer_is_read_first(render, tmp_path):
+    (tmp_path / "themes").mkdir()
+    (tmp_path / "themes" / "left.yaml").write_text(
+        "furniture: {header_centre: '', footer_centre: '', footer_left: '{marking}'}\n",
+        encoding="utf-8")
+    (tmp_path / "briefgen.yaml").write_text("theme: left\n", encoding="utf-8")
+    brief = minimal_brief()
+    with TaggedPdf(render(brief)) as tagged:
+        first = tagged.document.children[0]
+        assert (first.role, flat(first.all_text())) == ("P", brief["marking"])

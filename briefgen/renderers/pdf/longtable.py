@@ -73,6 +73,8 @@ def start_height(flowable: Flowable | None, width: float) -> float:
     if isinstance(flowable, Paragraph):
         lines = len(getattr(flowable.blPara, "lines", ())) or 1
         height = min(lines, 2) * height / lines
+    elif isinstance(flowable, Table) and getattr(flowable, "_rowHeights", None):
+        height = flowable._rowHeights[0]     # a box splits between its rows
     return flowable.getSpaceBefore() + height
 
 

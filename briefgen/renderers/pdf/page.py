@@ -226,8 +226,12 @@ def _draw_furniture(canvas: Canvas, painter: FurniturePainter, page: int) -> Non
     if page > 1:
         _draw_runs(canvas, _fits(texts["header_left"], room, theme), left,
                    header_y, theme, FOOTER_SIZE)
-    _draw_runs(canvas, _fits(texts["footer_left"], room, theme), left, footer_y,
-               theme, FOOTER_SIZE)
+    footer = lambda: _draw_runs(canvas, _fits(texts["footer_left"], room, theme),  # noqa: E731
+                                left, footer_y, theme, FOOTER_SIZE)
+    if page == 1 and painter.banner is not None and painter.banner[0] == "footer_left":
+        canvas.tagger.figure(canvas._code, painter.banner[1], footer, PAGINATION)
+    else:
+        footer()
     painter.draw_page_number(canvas, page, width - right, footer_y)
     canvas.setStrokeColor(colour(theme.rule_colour))
     canvas.setLineWidth(0.5)

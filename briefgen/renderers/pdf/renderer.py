@@ -106,8 +106,14 @@ class _Paragraph(Paragraph):
     _wrapped_width: float | None = None
     tag: Element | None = None       # what its text is in the structure tree
     label: Element | None = None     # its bullet or number, drawn before its text
-    goes_on = False                  # split, and this part's last line is not the last
-    split_at_space = True            # and the text had a space where it was split
+    spaced: list | None = None       # a part of a split paragraph: its line ends' spaces
+
+    def __init__(self, text, style, *args, frags=None, **kwargs):
+        super().__init__(text, style, *args, frags=frags, **kwargs)
+        # its text as written, for the spaces at its line ends: ReportLab replaces the
+        # fragments with its own word lists when it breaks the lines
+        self.source = "".join("\n" if getattr(f, "lineBreak", False) else getattr(f, "text", "")
+                              for f in frags) if frags else ""
 
     def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
@@ -116,17 +122,16 @@ class _Paragraph(Paragraph):
         return self.width, self.height
 
     def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
+        breaks = spaced_breaks(self)       # the whole paragraph's, laid out at this width
         parts = super().split(availWidth, availHeight)
         for index, part in enumerate(parts):
             part.tag, part.label = self.tag, self.label if index == 0 else None
-            part.goes_on = index < len(parts) - 1 or self.goes_on
         if len(parts) == 2:
-            # where it broke, as the whole paragraph's lines broke there: ReportLab's parts
-            # do not always keep their fragments' text
-            breaks = spaced_breaks(self)
-            first = len(getattr(parts[0].blPara, "lines", ()))
-            parts[0].split_at_space = breaks[first - 1] if 0 < first <= len(breaks) else True
-            parts[1].split_at_space = self.split_at_space
+            # each part's line ends as the whole paragraph's: the first part's last is
+            # where it was split
+            first = len(getattr(parts[0].blPara, "lines", ())) if "blPara" in \
+                parts[0].__dict__ else len(parts[0].breakLines([availWidth]).lines)
+            parts[0].spaced, parts[1].spaced = breaks[:first], breaks[first:]
         return parts
 
     def elements(self) -> list[Element]:
@@ -167,6 +172,7 @@ def frame_height(theme) -> float:
     return page_size(theme)[1] - top - bottom
 
 
+PAGE_ONE_SLOTS = ("header_centre", "footer_centre", "footer_left")   # header_left: from page 2
 SCOPES = {scope: {"O": PDFName("Table"), "Scope": PDFName(scope)} for scope in ("Column", "Row")}
 
 
@@ -187,6 +193,7 @@ class PdfRenderer(Renderer):
         self.caption: str | None = None  # the caption waiting for its table
         self.tagger = Tagger()
         self.outline = HeadingOutline()
+        self.marking = document.meta.marking
         self.banner = self.banner_element(document.furniture)
         self.inlines: list[Element] = []    # the links and spans being rendered, outermost first
         self.keys = 0                       # their numbers (an underline's and a link's)
@@ -247,8 +254,10 @@ class PdfRenderer(Renderer):
         """The slot holding the banner (the marking) and its element, the document's
         first: drawn on page 1, it is read first, as it is seen first; on later pages it
         is furniture (an Artifact)."""
-        texts = furniture.texts()
-        slot = next((s for s in ("header_centre", "footer_centre") if texts[s].strip()), None)
+        texts, marking = furniture.texts(), self.marking
+        drawn = [s for s in PAGE_ONE_SLOTS if texts[s].strip()]
+        slot = next((s for s in drawn if marking and marking in texts[s]), None) or next(
+            (s for s in drawn if s.endswith("centre")), None)
         return None if slot is None else (slot, self.tagger.root.add("P"))
 
     def spelled(self, nodes: tuple, page: int, total: str) -> str:

@@ -17,6 +17,7 @@ objects when the canvas saves, so no second pass reads the file again.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -114,7 +115,7 @@ class SpokenText(PDFTextObject):
     tagger = None       # the tagger, when the object holds an element's content
 
     def _textOut(self, text, TStar=0):  # noqa: N803 - ReportLab's signature
-        if TStar and self.spaced and self.spaced.pop(0) and not text.endswith(" "):
+        if TStar and self.spaced and self.spaced.pop(0) and not text[-1:].isspace():
             text += " "
         super()._textOut(text, TStar)
 
@@ -124,11 +125,13 @@ class SpokenText(PDFTextObject):
 
 
 def spaced_breaks(paragraph) -> list[bool]:
-    """For each line end of ``paragraph`` (but its last, unless it goes on on the next
-    page), whether its text had a space there: found by finding each line's text in the
-    paragraph's, whitespace made single."""
+    """For each line end of ``paragraph`` but its last (a part of a split paragraph: each
+    of its own, given when it was split), whether its text had a space there: found by
+    finding each line's text in the paragraph's as written, spaces made single."""
+    if getattr(paragraph, "spaced", None) is not None:
+        return list(paragraph.spaced)
     lines = getattr(getattr(paragraph, "blPara", None), "lines", ())
-    text = _single(getattr(f, "text", "") for f in getattr(paragraph, "frags", ()))
+    text = _single([getattr(paragraph, "source", "")])
     spaced, at = [], 0
     for line in lines[:-1]:
         piece = (_single(getattr(w, "text", "") for w in line.words) if hasattr(line, "words")
@@ -139,8 +142,6 @@ def spaced_breaks(paragraph) -> list[bool]:
             continue
         at = found + len(piece)
         spaced.append(text[at:at + 1] == " ")
-    if getattr(paragraph, "goes_on", False):
-        spaced.append(getattr(paragraph, "split_at_space", True))
     return spaced
 
 
@@ -156,7 +157,12 @@ def held_whole(paragraph) -> list[Element]:
 
 
 def _single(texts, between: str = "") -> str:
-    return " ".join(between.join(texts).split())
+    """The text with its runs of spaces, tabs and line ends made one space (a no-break
+    space is a character of the text: lines do not break at it)."""
+    return " ".join(_SPACES.split(between.join(texts))).strip()
+
+
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 class Tagger:
@@ -172,6 +178,7 @@ class Tagger:
         self.current: Element | None = None      # whose sequence is open in it
         self.active: list[Element] = []          # the links and spans running in it
         self.whole: list[Element] = []           # those holding all the paragraph's text
+        self.body: Element | None = None         # the element of the paragraph's text
 
     # ----------------------------------------------------------- marking
 
@@ -190,7 +197,8 @@ class Tagger:
         flowable.drawn = True
         outer = self.block, self.spaced, self.whole
         self.block, self.spaced = list(elements), spaced_breaks(flowable)
-        self.whole = held_whole(flowable)
+        self.whole = held_whole(flowable) if elements else []
+        self.body = getattr(flowable, "tag", None)
         try:
             yield
         finally:
@@ -206,7 +214,7 @@ class Tagger:
         self.open = self.current = element
         self.active = []
         text.tagger = self
-        if not self.block[1:] and self.whole:    # the paragraph's text, all in a span
+        if element is self.body and self.whole:   # the paragraph's text, all in a span
             for inline in self.whole:
                 if inline.parent is None:
                     (inline.outer or element).adopt(inline)
