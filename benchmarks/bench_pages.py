@@ -114,9 +114,13 @@ def bench_rows(root: Path) -> dict:
 
 
 def untagged() -> None:
-    """Take the tagger's work out of this process's renders (for the cost of tagging)."""
+    """Take the tagger's work out of this process's renders (for the cost of tagging):
+    what each flowable's drawing, text objects, figures and annotations ask of it, and
+    the writing of the tree."""
     from briefgen.renderers.pdf import tagging
+    from contextlib import nullcontext
     tagger = tagging.Tagger
+    tagger.drawing = lambda self, flowable: nullcontext()
     tagger.text_begun = lambda self, text: setattr(self, "open", None)
     tagger.text_ended = lambda self, code: False
     tagger.write = lambda self, doc, pages, meta: None
