@@ -174,3 +174,22 @@ def test_a_marking_the_theme_puts_in_the_footer_is_read_first(render, tmp_path):
     with TaggedPdf(render(brief)) as tagged:
         first = tagged.document.children[0]
         assert (first.role, flat(first.all_text())) == ("P", brief["marking"])
+
+
+def test_a_source_s_address_is_printed_inside_its_link_and_the_checker_agrees(render, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    brief = minimal_brief()
+    brief["sources"][0]["url"] = "https://example.org/source"
+    path = tmp_path / "sourced.pdf"
+    path.write_bytes(render(brief))
+    with TaggedPdf(path.read_bytes()) as tagged:
+        (link,) = tagged.document.find("Link")
+        assert "https://example.org/source" in flat(link.all_text())
+    outloud = Path(sys.executable).parent / "outloud"
+    result = subprocess.run([str(outloud), "--json", "-", str(path)], capture_output=True,
+                            text=True, check=False, timeout=120)
+    (report,) = json.loads(result.stdout)["results"]
+    assert [f["rule"] for f in report["findings"] if f["severity"] != "info"] == []

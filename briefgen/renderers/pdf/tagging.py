@@ -179,6 +179,7 @@ class Tagger:
         self.active: list[Element] = []          # the links and spans running in it
         self.whole: list[Element] = []           # those holding all the paragraph's text
         self.body: Element | None = None         # the element of the paragraph's text
+        self.opened_at = 0                       # where in the text object it opened
 
     # ----------------------------------------------------------- marking
 
@@ -220,6 +221,7 @@ class Tagger:
                     (inline.outer or element).adopt(inline)
             self.current = self.whole[-1]
         text._code.append(self.begin(self.current))
+        self.opened_at = len(text._code) - 1
 
     def text_ended(self, code: list) -> bool:
         """A text object ends: close what it opened.  Returns whether it was tagged."""
@@ -240,11 +242,23 @@ class Tagger:
         inner = max(self.active, key=lambda e: e.depth, default=self.open)
         if inner is self.current:
             return
+        at = len(code) - 1 if starts else len(code)
+        empty = not any("Tj" in op or "TJ" in op for op in code[self.opened_at + 1:at])
+        if empty:
+            self.retract(code)       # the sequence open has shown nothing: not left empty
+            at -= 1
         if inner.parent is None:
             (inner.outer or self.open).adopt(inner)
-        at = len(code) - 1 if starts else len(code)
-        code[at:at] = [END, self.begin(inner)]
+        code[at:at] = [self.begin(inner)] if empty else [END, self.begin(inner)]
+        self.opened_at = at if empty else at + 1
         self.current = inner
+
+    def retract(self, code: list) -> None:
+        """Take back the sequence just opened (its operator and its MCID: the page's
+        last, and the last thing its element holds)."""
+        del code[self.opened_at]
+        self.pages[-1].pop()
+        self.current.kids.pop()
 
     def figure(self, code: list, element: Element, draw, resume: str = ARTIFACT) -> None:
         """What ``draw`` draws (an image, the banner on page 1) as ``element``'s
