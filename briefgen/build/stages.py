@@ -34,7 +34,8 @@ from ..errors import (
 )
 from ..limits import bounded
 from ..project import Project, fonts
-from ..project.theme import DEFAULT_THEME, Theme, fill_named, shortfalls
+from ..project.legibility import fill_named, shortfalls
+from ..project.theme import DEFAULT_THEME, Theme
 from ..renderers import embeds_fonts, formats, renderer_for
 
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from ..page import AT_LEAST, KEEP_WHOLE
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Table, TableStyle
 
+from ..page import AT_LEAST, KEEP_WHOLE
 
 
 class TableLook:

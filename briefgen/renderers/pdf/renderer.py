@@ -5,26 +5,24 @@ size and colour), never from Paragraph markup: the text of a brief is
 never parsed, so nothing in it can act as a tag, and the markup parser
 (the largest cost of a paragraph) never runs.  Runs of text the body font
 cannot draw (Chinese, Japanese, Korean) are set in the fallback face
-(``text``).  Headings become PDF bookmarks, tables repeat their header row
-on every page, and the document's ``PageFurniture`` is drawn on every page
-by the canvas ``page`` makes (the marking, "Page N of M").
+(``text``).  Headings become PDF bookmarks, tables flow over pages with their
+caption and header row (``longtable``), and the document's ``PageFurniture`` is
+drawn on every page by the canvas ``page`` makes (the marking, "Page N of M").
+Every flowable is given its element in the structure tree as it is made, in the
+block tree's order (``tagging``): the PDF is tagged for PDF/UA as it is drawn.
 """
 
 from __future__ import annotations
 
-import gc
 import io
-import zlib
 from contextlib import contextmanager
 from dataclasses import replace
 
 from reportlab import rl_config
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfdoc
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFName
+from reportlab.pdfbase.pdfdoc import PDFName
 from reportlab.platypus import (
     HRFlowable,
-    Image,
     LayoutError,
     Paragraph,
     Spacer,
@@ -38,6 +36,8 @@ from ..base import Renderer
 from ..columns import table_measure
 from ..headings import HeadingOutline
 from ..page import frame_width, margins, page_size
+from .flowables import Figure, HeadingPara, Para, no_collection, quick_flate
+from .longtable import BriefTable, RoomFor, TableLook
 from .page import BriefTemplate, FurniturePainter, invariant_stamps, page_canvas
 from .styles import aligned, colour, sized, stylesheet
 from .table import (
@@ -49,122 +49,11 @@ from .table import (
     too_tall,
     too_tall_cell,
 )
-from .longtable import BriefTable, RoomFor, TableLook
-from .tagging import Element, Inline, Tagger, spaced_breaks
+from .tagging import Element, Inline, Tagger
 from .text import Ink, fragment, ink_of, template_of
 
 BULLETS = ("\u2022", "\u2013", "\u25e6")
 rl_config.useA85 = 0   # binary streams: smaller files, less work than ASCII85
-
-
-class _QuickFlate(pdfdoc.PDFStreamFilterZCompress):
-    """Flate at zlib's fastest level: embedded font subsets are most of a brief's bytes,
-    and compressing them at the default level costs a fifth of the render for 4% less."""
-
-    def encode(self, text):
-        return zlib.compress(text.encode("utf8") if isinstance(text, str) else text, 1)
-
-
-@contextmanager
-def _quick_flate():
-    """ReportLab's one Flate filter (looked up in ``pdfdoc`` as each stream is written)
-    swapped for ours while a brief is built, then put back for other users of ReportLab."""
-    previous, pdfdoc.PDFZCompress = pdfdoc.PDFZCompress, _QUICK_FLATE
-    try:
-        yield
-    finally:
-        pdfdoc.PDFZCompress = previous
-
-
-_QUICK_FLATE = _QuickFlate()
-
-
-@contextmanager
-def _no_collection():
-    """The cyclic garbage collector held off while a brief is laid out: the layout makes
-    millions of short-lived objects freed by reference counting alone, and each full
-    collection walks every live one, so a long table's cost per row grew with its length
-    (0.38 ms a row at 500 rows, 0.46 at 5,000).  Put back as it was after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-class _Paragraph(Paragraph):
-    """A Paragraph that lays its lines out once per width, and draws as its structure
-    element (``tag``; its bullet, if any, as ``label``).
-
-    Platypus asks a paragraph to wrap several times at the same width (keep-with-next
-    groups, table row heights, then drawing); line breaking is the single largest cost
-    of a brief, and its result depends on the width alone.
-    """
-
-    _wrapped_width: float | None = None
-    tag: Element | None = None       # what its text is in the structure tree
-    label: Element | None = None     # its bullet or number, drawn before its text
-    spaced: list | None = None       # a part of a split paragraph: its line ends' spaces
-
-    def __init__(self, text, style, *args, frags=None, **kwargs):
-        super().__init__(text, style, *args, frags=frags, **kwargs)
-        # its text as written, for the spaces at its line ends: ReportLab replaces the
-        # fragments with its own word lists when it breaks the lines
-        self.source = "".join("\n" if getattr(f, "lineBreak", False) else getattr(f, "text", "")
-                              for f in frags) if frags else ""
-
-    def wrap(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
-        if availWidth != self._wrapped_width or "blPara" not in self.__dict__:
-            super().wrap(availWidth, availHeight)
-            self._wrapped_width = availWidth
-        return self.width, self.height
-
-    def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
-        breaks = spaced_breaks(self)       # the whole paragraph's, laid out at this width
-        parts = super().split(availWidth, availHeight)
-        for index, part in enumerate(parts):
-            part.tag, part.label = self.tag, self.label if index == 0 else None
-        if len(parts) == 2:
-            # each part's line ends as the whole paragraph's: the first part's last is
-            # where it was split
-            first = len(getattr(parts[0].blPara, "lines", ())) if "blPara" in \
-                parts[0].__dict__ else len(parts[0].breakLines([availWidth]).lines)
-            parts[0].spaced, parts[1].spaced = breaks[:first], breaks[first:]
-        return parts
-
-    def elements(self) -> list[Element]:
-        return [element for element in (self.label, self.tag) if element is not None]
-
-    def draw(self) -> None:
-        with self.canv.tagger.drawing(self):
-            super().draw()
-
-
-class _Heading(_Paragraph):
-    """A heading paragraph that the document template turns into a bookmark."""
-
-    bookmark: tuple[int, str] | None = None   # (level, title); a split's later parts: None
-
-    def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
-        parts = super().split(availWidth, availHeight)
-        if parts:
-            parts[0].bookmark = self.bookmark
-        return parts
-
-
-class _Figure(Image):
-    """An image drawn as a Figure element, with its place on the page as its BBox."""
-
-    tag: Element
-
-    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - ReportLab's signature
-        x += self._hAlignAdjust(x, _sW)
-        self.tag.attributes = {"O": PDFName("Layout"), "BBox": PDFArray(
-            [round(v, 2) for v in (x, y, x + self.drawWidth, y + self.drawHeight)])}
-        canvas.tagger.figure(canvas._code, self.tag,
-                             lambda: Image.drawOn(self, canvas, x, y, 0))
 
 
 def frame_height(theme) -> float:
@@ -199,7 +88,7 @@ class PdfRenderer(Renderer):
         self.keys = 0                       # their numbers (an underline's and a link's)
         self.container = self.tagger.root   # where the next block's element goes
         self.waiting: Element | None = None  # a caption's element, waiting for its table
-        self.pending: _Paragraph | None = None  # a caption: drawn with its table
+        self.pending: Para | None = None  # a caption: drawn with its table
         story = self.dispatch(document.title)
         for block in document.blocks:
             story.extend(self.blocks(block))
@@ -211,7 +100,7 @@ class PdfRenderer(Renderer):
         buffer = io.BytesIO()
         template = BriefTemplate(buffer, document.meta, self.theme)
         try:
-            with _quick_flate(), invariant_stamps(), _no_collection():
+            with quick_flate(), invariant_stamps(), no_collection():
                 template.build(story, canvasmaker=canvas)
         except LayoutError as error:
             message = too_tall_cell(self.grids, template.height) or too_tall(error)
@@ -230,7 +119,7 @@ class PdfRenderer(Renderer):
             if value:
                 style = self.styles[name]
                 frags = self.text(value, style, ink_of(style, self.book))
-                story.append(self.tagged(_Paragraph("", style, frags=frags), role))
+                story.append(self.tagged(Para("", style, frags=frags), role))
         story.append(HRFlowable(width="100%", thickness=1.2, color=colour(self.theme.accent_colour),
                                 spaceBefore=6, spaceAfter=10))
         return story
@@ -239,7 +128,7 @@ class PdfRenderer(Renderer):
         if self.theme.logo_png is None:
             return []
         height = self.theme.logo_height_mm * mm
-        image = _Figure(io.BytesIO(self.theme.logo_png))
+        image = Figure(io.BytesIO(self.theme.logo_png))
         image.tag = self.container.add("Figure", alt=f"{organisation} logo".strip())
         image.drawWidth = image.imageWidth * height / image.imageHeight
         image.drawHeight = height
@@ -295,7 +184,7 @@ class PdfRenderer(Renderer):
         level = self.outline.place(node.level)
         style = self.styles[f"Heading{level}"]
         title = b.plain_text(node.children)
-        heading = self.tagged(_Heading("", style, frags=self.frags(node.children, style)),
+        heading = self.tagged(HeadingPara("", style, frags=self.frags(node.children, style)),
                               f"H{level + 1}")
         heading.bookmark = (level, title)
         return [RoomFor(heading), heading]
@@ -310,10 +199,10 @@ class PdfRenderer(Renderer):
         self.pending, self.waiting = caption, caption.tag
         return leftover
 
-    def paragraph(self, nodes: tuple, style, bullet: str | None = None) -> _Paragraph:
-        return _Paragraph("", style, bulletText=bullet, frags=self.frags(nodes, style))
+    def paragraph(self, nodes: tuple, style, bullet: str | None = None) -> Para:
+        return Para("", style, bulletText=bullet, frags=self.frags(nodes, style))
 
-    def tagged(self, paragraph: _Paragraph, role: str, under: Element | None = None):
+    def tagged(self, paragraph: Para, role: str, under: Element | None = None):
         """``paragraph`` drawn as a new ``role`` element, the last of ``under`` (by
         default the container the renderer is filling)."""
         paragraph.tag = (under or self.container).add(role)
@@ -421,7 +310,7 @@ class PdfRenderer(Renderer):
         cell.tag = row.add(role, attributes=SCOPES[scope] if role == "TH" else None)
         return cell
 
-    def claimed(self) -> _Paragraph | None:
+    def claimed(self) -> Para | None:
         """The caption just before a table, which goes with it."""
         caption, self.pending = self.pending, None
         return caption

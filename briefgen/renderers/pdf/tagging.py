@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from reportlab.pdfgen.textobject import PDFTextObject
 from reportlab.pdfbase.pdfdoc import (
     PDFDictionary,
     PDFName,
@@ -32,6 +31,7 @@ from reportlab.pdfbase.pdfdoc import (
     PDFString,
 )
 from reportlab.pdfbase.pdfdoc import format as pdfdoc_format
+from reportlab.pdfgen.textobject import PDFTextObject
 
 ARTIFACT = "/Artifact BMC"
 PAGINATION = "/Artifact <</Type /Pagination>> BDC"
