@@ -485,3 +485,25 @@ def test_a_width_the_schema_refuses_is_refused_by_the_check_too(written):
     assert _re.match(WIDTH_TEXT, written) is None
     with pytest.raises(ValueError):
         Column(name="A", width=written)
+
+
+def test_a_written_marking_below_a_level_that_declares_none_is_still_refused(tmp_path):
+    """A level without a marking of its own cannot be ranked by it, but the written
+    marking can: PUBLIC (the lowest level's) on a brief holding restricted material."""
+    import re
+
+    import yaml
+
+    from .conftest import minimal_brief
+    (tmp_path / "briefgen.yaml").write_text(
+        "levels: [{name: public, marking: PUBLIC}, restricted]\n", encoding="utf-8")
+    brief = minimal_brief()
+    brief["marking"] = "PUBLIC"
+    brief["summary"] = ["Open.", {"text": "Restricted.", "level": "restricted"}]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "m.yaml").write_text(yaml.safe_dump(brief, sort_keys=False), "utf-8")
+    result = run("build", "--format", "docx", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert re.search(r"data/m\.yaml:\d+:\d+: summary\[1\]\.level: found the level "
+                     r"'restricted' in what .* above the marking 'PUBLIC'", result.stderr)
+    assert not (tmp_path / "out" / "m").exists()

@@ -371,10 +371,17 @@ def test_a_reference_docx_brings_its_styles_page_size_and_header(tmp_path):
     document = docx.Document(str(root / "out/brief/brief-public.docx"))
     assert document.styles["Heading 1"].font.color.rgb == RGBColor(0xFF, 0, 0)
     assert document.sections[0].page_width == Inches(8.5)
-    assert "HOUSE HEADER TEXT" in [p.text for p in document.sections[0].header.paragraphs]
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    assert "HOUSE HEADER TEXT" in header
+    # the house header is kept, and the brief's marking is added to it on a line of its own
+    assert header[-1] == minimal_brief()["marking"]
     texts = [p.text for p in document.paragraphs]
     assert "Reference body text that must go." not in texts
     assert "Summary" in texts and "A summary paragraph." in texts
+    caption = [p for p in document.paragraphs if p.style.name == "Caption"]
+    assert caption and all(p.paragraph_format.keep_with_next for p in caption)  # style or not
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    assert defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}/{qn('w:widowControl')}") is not None
 
 
 def reference_without_lists() -> bytes:

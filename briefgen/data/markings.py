@@ -75,13 +75,11 @@ class _Check:
         written = _Written.of(self.brief, audience.name)
         if written.text is None:
             return level.marking or self.unmarked(level, audience)
-        if level.marking is None:
-            return written.text       # nothing declared to rank it against
         rank = self.scale.rank_of_marking(written.text)
-        if rank is None:
+        if rank is not None and rank < self.scale.rank(level):
+            self.too_low(written, level, origin, audience)   # even if the level has no marking
+        elif rank is None and level.marking is not None:
             self.undeclared(written)
-        elif rank < self.scale.rank(level):
-            self.too_low(written, level, origin, audience)
         return written.text
 
     def unmarked(self, level: Level, audience: Audience) -> str:
@@ -102,11 +100,11 @@ class _Check:
     def too_low(self, written: _Written, level: Level, origin: tuple, audience: Audience) -> None:
         line = self.located.locate(written.path).line
         self.report(origin, (origin, written.path), audience.name,
-                    lambda briefs: f"found the level '{level}' (marking {level.marking!r}) in "
+                    lambda briefs: f"found the level '{level}'{_marked(level)} in "
                                    f"what {briefs.subject} {briefs.verb('show')}, above the "
                                    f"marking {excerpt(written.text)!r} of {written.field} at "
-                                   f"line {line}; expected {written.field} to be at least "
-                                   f"{level.marking!r}, or {TO_TAKE_THE_LEVELS}")
+                                   f"line {line}; expected {written.field} to be "
+                                   f"{_at_least(level)}, or {TO_TAKE_THE_LEVELS}")
 
     def report(self, path: tuple, key: tuple, audience: str, message) -> None:
         """One problem at ``path`` per ``key``: ``message`` is given the briefs it
@@ -116,6 +114,17 @@ class _Check:
             names.append(audience)
         self.problems[key] = Problem(self.located.locate(path), dotted(path),
                                      message(_Briefs(tuple(names))))
+
+
+def _marked(level: Level) -> str:
+    return f" (marking {level.marking!r})" if level.marking is not None else ""
+
+
+def _at_least(level: Level) -> str:
+    if level.marking is not None:
+        return f"at least {level.marking!r}"
+    return (f"a marking at least as high as the level '{level}' (which declares none: give "
+            "it a marking under levels: in briefgen.yaml)")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from docx.oxml.ns import qn
 
+from .styles import insert_ordered
+
 W_P, W_PPR, W_KEEPNEXT = map(qn, ("w:p", "w:pPr", "w:keepNext"))
 
 
@@ -34,6 +36,32 @@ def keep_together(paragraphs: list) -> None:
     """Keep a box's paragraphs on one page: each with the next (their style keeps each
     one's own lines together).  ``w:keepNext`` follows ``w:pStyle`` in ``w:pPr``."""
     for p in paragraphs[:-1]:
-        ppr = p.find(W_PPR)
-        if ppr.find(W_KEEPNEXT) is None:
-            ppr.find(qn("w:pStyle")).addnext(ppr.makeelement(W_KEEPNEXT, {}))
+        keep_with_next(p)
+
+
+def keep_with_next(p) -> None:
+    """``p`` (a ``w:p`` with a style) kept on the page of the paragraph after it, by its
+    own properties: a reference document's styles (Word's Caption has none) may not."""
+    ppr = p.find(W_PPR)
+    if ppr.find(W_KEEPNEXT) is None:
+        ppr.find(qn("w:pStyle")).addnext(ppr.makeelement(W_KEEPNEXT, {}))
+
+
+def widow_control(document) -> None:
+    """No paragraph leaves one line alone at the foot or the head of a page: widow and
+    orphan control in the document defaults (a property no style sets is off)."""
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = styles.makeelement(qn("w:docDefaults"), {})
+        styles.insert(0, defaults)
+    paragraph = defaults.find(qn("w:pPrDefault"))
+    if paragraph is None:
+        paragraph = defaults.makeelement(qn("w:pPrDefault"), {})
+        defaults.append(paragraph)         # after w:rPrDefault, as the schema orders them
+    ppr = paragraph.find(W_PPR)
+    if ppr is None:
+        ppr = paragraph.makeelement(W_PPR, {})
+        paragraph.append(ppr)
+    if ppr.find(qn("w:widowControl")) is None:
+        insert_ordered(ppr, ppr.makeelement(qn("w:widowControl"), {}))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -30,7 +31,13 @@ from ..columns import CHAR_WIDTH, table_measure
 from ..page import PAGE_SIZES, frame_width
 from . import oxml, reference
 from ..headings import HeadingOutline
-from .accessibility import describe_picture, keep_together, logo_text
+from .accessibility import (
+    describe_picture,
+    keep_together,
+    keep_with_next,
+    logo_text,
+    widow_control,
+)
 from .language import set_document_language
 from .package import package_bytes, set_properties
 from .runs import UNMARKED, Marks, add_runs
@@ -70,9 +77,12 @@ class DocxRenderer(Renderer):
         self.outline, self.measure = HeadingOutline(), table_measure(self.theme)
         self.captions = table_captions(document.blocks)
         set_document_language(self.doc, document.meta.language)
+        widow_control(self.doc)
         self.page_setup()
         if self.draws_furniture():
             self.dispatch(document.furniture)
+        else:
+            self.mark_house_furniture(document.meta.marking)
         self.dispatch(document.title)
         for block in document.blocks:
             self.dispatch(block)
@@ -130,6 +140,21 @@ class DocxRenderer(Renderer):
             self.add_text(line, "\t")
             self.inlines(line, node.page_label)
 
+    def mark_house_furniture(self, marking: str) -> None:
+        """A reference document's own headers and footers are kept, and the marking is
+        added to each on a line of its own: no brief goes out without its marking."""
+        if not marking.strip():
+            return
+        for section in self.doc.sections:
+            parts = [section.header, section.footer]
+            if section.different_first_page_header_footer:
+                parts += [section.first_page_header, section.first_page_footer]
+            for part in parts:
+                if not part.is_linked_to_previous:
+                    line = part.add_paragraph(style=self.doc.styles["Page Header"])
+                    line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                    line.add_run(marking, style=self.doc.styles["Marking"])
+
     def furniture_line(self, part, style: str, left: str, centre: str):
         """A header's or footer's line in ``style``: its left part, then the marking at
         the centre tab stop; its element."""
@@ -175,7 +200,9 @@ class DocxRenderer(Renderer):
         return paragraph
 
     def render_caption(self, node: b.Caption) -> None:
-        self.inlines(self.paragraph("Caption"), node.children)
+        caption = self.paragraph("Caption")
+        keep_with_next(caption)          # with its table, whatever the styles say
+        self.inlines(caption, node.children)
 
     def render_bullet_list(self, node: b.BulletList, depth: int = 0) -> None:
         for item in node.items:
