@@ -193,3 +193,22 @@ def test_a_source_s_address_is_printed_inside_its_link_and_the_checker_agrees(re
                             text=True, check=False, timeout=120)
     (report,) = json.loads(result.stdout)["results"]
     assert [f["rule"] for f in report["findings"] if f["severity"] != "info"] == []
+
+
+def test_a_table_in_a_box_fits_inside_the_box(render):
+    template = ('{% extends "builtin/analytical.md.j2" %}{% block back_matter %}\n'
+                "::: note\nBefore the boxed table.\n\n"
+                "{% for section in brief.sections %}{% for table in section.tables %}"
+                "{{ m.table(table, 99, numbers, cite=false) }}{% endfor %}{% endfor %}\n"
+                "After the boxed table.\n:::\n{% endblock %}")
+    brief = minimal_brief()
+    brief["sections"][0]["tables"][0]["rows"] = [
+        ["A row whose first cell holds a good many words of text", "Confirmed"]]
+    data = render(brief, templates={"analytical.md.j2": template})
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = next(p for p in pdf.pages if "boxed table" in p.extract_text())
+        box = max((r for r in page.rects if r["top"] < page.search("Before the boxed")[0]["top"]
+                   < r["bottom"]), key=lambda r: r["x1"] - r["x0"])
+        fills = [r for r in page.rects if r is not box and box["top"] <= r["top"] <= box["bottom"]]
+    assert fills, "the table's header fill was not found in the box"
+    assert max(r["x1"] for r in fills) <= box["x1"] - 5       # within the box's padding

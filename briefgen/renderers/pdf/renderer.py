@@ -81,6 +81,7 @@ class PdfRenderer(Renderer):
         self.grids: list[Grid] = []      # every table and box, to name a cell too tall
         self.caption: str | None = None  # the caption waiting for its table
         self.tagger = Tagger()
+        self.width = frame_width(self.theme)   # what a table has across it
         self.outline = HeadingOutline()
         self.marking = document.meta.marking
         self.banner = self.banner_element(document.furniture)
@@ -275,13 +276,15 @@ class PdfRenderer(Renderer):
         break across pages between them."""
         if not node.children:
             return []           # an empty box draws nothing (a table needs a row)
-        rows = []
+        rows, outer = [], self.width
+        self.width = outer - 20           # a table in the box fits inside its padding
         with self.inside(self.container.add("Div")):
             for child in node.children:
                 if isinstance(child, b.Paragraph):
                     rows.append(self.render_paragraph(child, "Callout"))
                 else:
                     rows.append(self.dispatch(child))
+        self.width = outer
         box = Table([[row] for row in rows], colWidths=[frame_width(self.theme)],
                     style=TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), self.book.face(self.theme.body_font)),
@@ -324,7 +327,7 @@ class PdfRenderer(Renderer):
 
     def table_fit(self, node: b.Table, name: str) -> TableFit:
         """How the table fits across the page, or the error saying how many columns do."""
-        width = frame_width(self.theme)
+        width = self.width
         fit = fit_table(node, width, self.theme.table_size, table_measure(self.theme))
         if fit is None:
             raise RenderError(f"{self.audience}: {name} has {node.columns} columns, more than "
