@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from docx.oxml.ns import qn
 
+from .language import document_default
 from .styles import insert_ordered
 
 W_P, W_PPR, W_KEEPNEXT = map(qn, ("w:p", "w:pPr", "w:keepNext"))
@@ -50,18 +51,6 @@ def keep_with_next(p) -> None:
 def widow_control(document) -> None:
     """No paragraph leaves one line alone at the foot or the head of a page: widow and
     orphan control in the document defaults (a property no style sets is off)."""
-    styles = document.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    if defaults is None:
-        defaults = styles.makeelement(qn("w:docDefaults"), {})
-        styles.insert(0, defaults)
-    paragraph = defaults.find(qn("w:pPrDefault"))
-    if paragraph is None:
-        paragraph = defaults.makeelement(qn("w:pPrDefault"), {})
-        defaults.append(paragraph)         # after w:rPrDefault, as the schema orders them
-    ppr = paragraph.find(W_PPR)
-    if ppr is None:
-        ppr = paragraph.makeelement(W_PPR, {})
-        paragraph.append(ppr)
+    ppr = document_default(document, "p")
     if ppr.find(qn("w:widowControl")) is None:
         insert_ordered(ppr, ppr.makeelement(qn("w:widowControl"), {}))

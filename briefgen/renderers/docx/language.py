@@ -59,7 +59,7 @@ def span_slots(tag: str) -> dict[str, str]:
 def set_document_language(document, tag: str) -> None:
     """The document in ``tag``: the style defaults' run language (what every run without
     one of its own is read in) and the settings' theme-font languages."""
-    rpr = _default_run_properties(document)
+    rpr = document_default(document, "r")
     _set_lang(rpr, document_slots(tag))
     settings = document.settings.element
     theme_lang = settings.find(qn("w:themeFontLang"))
@@ -84,22 +84,24 @@ def _set_lang(rpr, slots: dict[str, str]) -> None:
     lang.attrib.update(slots)
 
 
-def _default_run_properties(document):
-    """``w:docDefaults/w:rPrDefault/w:rPr``, made where a reference document lacks it."""
+def document_default(document, kind: str):
+    """The document defaults' ``w:rPr`` (``kind`` "r") or ``w:pPr`` ("p") in
+    ``w:docDefaults``, made where a reference document lacks it (``w:rPrDefault``
+    first, as the schema orders them)."""
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     if defaults is None:
         defaults = styles.makeelement(qn("w:docDefaults"), {})
         styles.insert(0, defaults)
-    run_default = defaults.find(qn("w:rPrDefault"))
-    if run_default is None:
-        run_default = defaults.makeelement(qn("w:rPrDefault"), {})
-        defaults.insert(0, run_default)
-    rpr = run_default.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = run_default.makeelement(qn("w:rPr"), {})
-        run_default.append(rpr)
-    return rpr
+    holder = defaults.find(qn(f"w:{kind}PrDefault"))
+    if holder is None:
+        holder = defaults.makeelement(qn(f"w:{kind}PrDefault"), {})
+        defaults.insert(0 if kind == "r" else len(defaults), holder)
+    properties = holder.find(qn(f"w:{kind}Pr"))
+    if properties is None:
+        properties = holder.makeelement(qn(f"w:{kind}Pr"), {})
+        holder.append(properties)
+    return properties
 
 
 def _insert_before(parent, element, successors: tuple) -> None:
