@@ -119,7 +119,12 @@ def column_shares(table: Table, width: float, size: float,
                   measure: TextMeasure | None = None) -> list[float]:
     """Each column's share of ``width`` points (the shares sum to 1), its text set at
     ``size`` and measured by ``measure`` (by default, an estimate)."""
-    needs = column_needs(table, size, measure or EstimatedMeasure(), width)
+    return shares_of(column_needs(table, size, measure or EstimatedMeasure(), width),
+                     table, width)
+
+
+def shares_of(needs: list[ColumnNeeds], table: Table, width: float) -> list[float]:
+    """The shares of ``width`` that columns needing ``needs`` get (the shares sum to 1)."""
     widths = shared_widths(needs, width, set_widths(table))
     total = sum(widths) or 1.0
     return [w / total for w in widths]

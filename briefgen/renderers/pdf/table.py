@@ -21,7 +21,7 @@ from ..columns import (
     SLACK,
     EstimatedMeasure,
     column_needs,
-    column_shares,
+    shares_of,
 )
 
 # (share of the theme's table text size, padding left and right, padding above and below)
@@ -40,29 +40,29 @@ class TableFit:
 
 
 def fit_table(table: b.Table, width: float, size: float, measure=None) -> TableFit | None:
-    """The first step at which every column of ``table`` has room for one character
-    besides its padding, within ``width`` points; None if even the last has not.
-    Columns share the width by their text as ``measure`` measures it (``columns``)."""
+    """The first step at which every column of ``table`` holds its longest word, within
+    ``width`` points; failing that, the first at which each has room for one character
+    besides its padding; None if even the last has not.  Columns share the width by
+    their text as ``measure`` measures it (``columns``), measured once a step."""
     fits = []
     for scale, across, down in STEPS:
         text = max(size * scale, min(size, SMALLEST_TEXT))
-        shares = column_shares(table, width, text, measure)
-        widths = _at_least([share * width for share in shares], _narrowest(text, across),
-                           width)
+        needs = column_needs(table, text, measure or EstimatedMeasure(), width)
+        widths = _at_least([share * width for share in shares_of(needs, table, width)],
+                           _narrowest(text, across), width)
         if widths is None:
             continue
         fit = TableFit(text, across, down, tuple(widths))
-        if _words_fit(table, fit, width, measure):
+        if _words_fit(fit, needs):
             return fit
         fits.append(fit)
     return fits[0] if fits else None
 
 
-def _words_fit(table: b.Table, fit: TableFit, width: float, measure) -> bool:
-    """Whether every column of ``table`` set as ``fit`` holds its longest word whole: a
-    table whose words would break is set smaller, step by step, while a step lets them
-    fit (a word longer than the cap on one word's share may still break)."""
-    needs = column_needs(table, fit.size, measure or EstimatedMeasure(), width)
+def _words_fit(fit: TableFit, needs: list) -> bool:
+    """Whether every column set as ``fit`` holds its longest word whole: a table whose
+    words would break is set smaller, step by step, while a step lets them fit (a word
+    longer than the cap on one word's share may still break)."""
     return all(room - 2 * fit.across + 0.01 >= need.minimum - CELL_PADDING - SLACK
                for room, need in zip(fit.widths, needs))
 
