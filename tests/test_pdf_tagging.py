@@ -496,6 +496,15 @@ def test_every_page_has_struct_parents_and_the_parent_tree_maps_each_mcid_to_its
 
 
 @pytest.mark.parametrize("name", SUBJECTS)
+def test_no_tagged_sequence_is_empty(tagged, name):
+    """Every MCID holds something drawn: none is opened and left with nothing in it
+    (where a paragraph starts or ends with a link, or one link follows another)."""
+    for index, page in enumerate(tagged[name].pages):
+        holding = {s.mcid for s in page.shown if s.mcid is not None}
+        assert set(page.mcids()) == holding, f"page {index + 1}: {set(page.mcids()) - holding}"
+
+
+@pytest.mark.parametrize("name", SUBJECTS)
 def test_nothing_is_painted_outside_an_artifact_or_a_tagged_sequence(tagged, name):
     for page in tagged[name].pages:
         loose = [(s.where, s.operator, s.text) for s in page.shown

@@ -212,3 +212,29 @@ def test_a_table_in_a_box_fits_inside_the_box(render):
         fills = [r for r in page.rects if r is not box and box["top"] <= r["top"] <= box["bottom"]]
     assert fills, "the table's header fill was not found in the box"
     assert max(r["x1"] for r in fills) <= box["x1"] - 5       # within the box's padding
+
+
+def test_a_box_in_a_box_sits_inside_its_padding(render):
+    template = ('{% extends "builtin/analytical.md.j2" %}{% block back_matter %}\n'
+                ":::: note\nOuter.\n\n::: note\nInner.\n:::\n\nAfter inner.\n::::\n"
+                "{% endblock %}")
+    data = render(minimal_brief(), templates={"analytical.md.j2": template})
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        page = next(p for p in pdf.pages if "Inner." in p.extract_text())
+        inner_top = page.search("Inner.")[0]["top"]
+        boxes = sorted((r for r in page.rects if r["top"] <= inner_top <= r["bottom"]),
+                       key=lambda r: r["x1"] - r["x0"], reverse=True)
+    outer, inner = boxes[0], boxes[1]
+    assert outer["x0"] < inner["x0"] and inner["x1"] <= outer["x1"] - 5
+
+
+def test_a_caption_taller_than_a_page_starts_under_its_heading(render):
+    template = ('{% extends "builtin/public.md.j2" %}{% block summary %}{% endblock %}'
+                "{% block sections %}\n# Long caption\n\n{.caption}\n"
+                + " ".join(f"word{n}" for n in range(3000))
+                + "\n\n| A | B |\n| --- | --- |\n| a | b |\n{% endblock %}")
+    data = render(minimal_brief(), "public", templates={"public.md.j2": template})
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        pages = [p.extract_text() for p in pdf.pages]
+    heading = next(i for i, text in enumerate(pages) if "Long caption" in text)
+    assert "word0 " in pages[heading]          # the caption starts on the heading's page

@@ -127,7 +127,10 @@ class BriefTable(Flowable):
         return self.caption.getSpaceBefore() if self.caption is not None else 0.0
 
     def start_height(self, width: float) -> float:
-        """The least of this table that must go on a page with what comes before it."""
+        """The least of this table that must go on a page with what comes before it (of
+        a caption too tall to go with the rows, its first lines)."""
+        if self.caption_alone(width):
+            return start_height(self.caption, width)
         left = len(self.rows) - self.start
         rows = left if left <= KEEP_WHOLE else AT_LEAST
         return (self.caption_height(width) + self.measure()[0]
@@ -137,7 +140,8 @@ class BriefTable(Flowable):
 
     def split(self, availWidth, availHeight):  # noqa: N803 - ReportLab's signature
         count = self.rows_that_fit(availWidth, availHeight)
-        if count == 0 and self.caption is not None and availHeight >= self.page_height - 1.0:
+        fresh = availHeight >= self.page_height - 1.0
+        if count == 0 and self.caption is not None and (fresh or self.caption_alone(availWidth)):
             return self.caption_first(availWidth, availHeight)
         if count == 0:
             return []
@@ -165,6 +169,14 @@ class BriefTable(Flowable):
         if left <= KEEP_WHOLE or count < AT_LEAST:
             return 0
         return min(count, left - AT_LEAST)
+
+    def caption_alone(self, width: float) -> bool:
+        """Whether the caption is too tall to share even an empty page with the header
+        and the first row: it then flows on from wherever it starts."""
+        if self.caption is None:
+            return False
+        return (self.caption_height(width) + self.measure()[0]
+                + self.rows_height(self.start, self.start + 1) > self.page_height)
 
     def caption_first(self, width: float, height: float) -> list:
         """A caption too tall to share an empty page with the header and a row: what of

@@ -285,7 +285,7 @@ class PdfRenderer(Renderer):
                 else:
                     rows.append(self.dispatch(child))
         self.width = outer
-        box = Table([[row] for row in rows], colWidths=[frame_width(self.theme)],
+        box = Table([[row] for row in rows], colWidths=[outer],
                     style=TableStyle([
             ("FONTNAME", (0, 0), (-1, -1), self.book.face(self.theme.body_font)),
             ("BACKGROUND", (0, 0), (-1, -1), colour(self.theme.callout_fill)),
@@ -294,7 +294,7 @@ class PdfRenderer(Renderer):
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("TOPPADDING", (0, 0), (-1, 0), 8), ("BOTTOMPADDING", (0, -1), (-1, -1), 6)]))
         last = len(rows) - 1      # as styled: 8 above the first row, 6 below the last, else 2
-        self.grids.append(Grid([[row] for row in rows], [frame_width(self.theme) - 20],
+        self.grids.append(Grid([[row] for row in rows], [outer - 20],
                                [(8 if i == 0 else 2) + (6 if i == last else 2)
                                 for i in range(len(rows))]))
         return [box, Spacer(1, 8)]

@@ -196,14 +196,14 @@ class Tagger:
         Artifact) when it was drawn before (a table header repeated on a new page)."""
         elements = [] if getattr(flowable, "drawn", False) else flowable.elements()
         flowable.drawn = True
-        outer = self.block, self.spaced, self.whole
+        outer = self.block, self.spaced, self.whole, self.body
         self.block, self.spaced = list(elements), spaced_breaks(flowable)
         self.whole = held_whole(flowable) if elements else []
         self.body = getattr(flowable, "tag", None)
         try:
             yield
         finally:
-            self.block, self.spaced, self.whole = outer
+            self.block, self.spaced, self.whole, self.body = outer
 
     def text_begun(self, text: SpokenText) -> None:
         """A text object begins: it holds the next element of the flowable drawing."""
@@ -227,7 +227,10 @@ class Tagger:
         """A text object ends: close what it opened.  Returns whether it was tagged."""
         if self.open is None:
             return False
-        code.append(END)
+        if self.shown_since(code, len(code)):
+            code.append(END)
+        else:
+            self.retract(code)       # a sequence reopened after the last run: nothing in it
         self.open = self.current = None
         return True
 
@@ -243,7 +246,7 @@ class Tagger:
         if inner is self.current:
             return
         at = len(code) - 1 if starts else len(code)
-        empty = not any("Tj" in op or "TJ" in op for op in code[self.opened_at + 1:at])
+        empty = not self.shown_since(code, at)
         if empty:
             self.retract(code)       # the sequence open has shown nothing: not left empty
             at -= 1
@@ -252,6 +255,10 @@ class Tagger:
         code[at:at] = [self.begin(inner)] if empty else [END, self.begin(inner)]
         self.opened_at = at if empty else at + 1
         self.current = inner
+
+    def shown_since(self, code: list, at: int) -> bool:
+        """Whether text was shown between the open sequence's operator and ``at``."""
+        return any("Tj" in op or "TJ" in op for op in code[self.opened_at + 1:at])
 
     def retract(self, code: list) -> None:
         """Take back the sequence just opened (its operator and its MCID: the page's
