@@ -16,6 +16,7 @@ from functools import cache
 from typing import Callable
 
 import docx
+import lxml.html
 import pdfplumber
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -47,7 +48,7 @@ def every_node_document() -> b.Document:
         b.Text(" "), b.Strong(words("StrongWord")), b.Text(" "), b.Code("CodeWord"), b.Text(" "),
         b.Link(URL, words("LinkWord")), b.Text(" BeforeBreakWord"), b.LineBreak(),
         b.Text("AfterBreakWord "), b.Status("StatusWord"), b.Text(" "),
-        b.Language("fr", words("LanguageWord"))))
+        b.Language("fr", words("LanguageWord")), b.Text(" CitedWord "), b.Citation((1, 2))))
     table = b.Table(tuple(b.TableCell(words(w)) for w in HEADER_WORDS),
                     ((b.TableCell(words("CellR1C1")), b.TableCell(words("CellR1C2")),
                       b.TableCell(words("CellR1C3"))),
@@ -65,7 +66,8 @@ def every_node_document() -> b.Document:
         b.OrderedList((item("OuterNumberWord", b.OrderedList((item("NestedNumberWord"),))),
                        item("SecondNumberWord")), start=3),
         b.Caption(words("CaptionWord")), table, *callouts, b.ThematicBreak(),
-        b.Paragraph(words("AfterRuleWord " + "FillerWord " * 300)))
+        b.Paragraph(words("AfterRuleWord " + "FillerWord " * 300)),
+        b.OrderedList((item("FirstSourceWord"), item("SecondSourceWord")), sources=True))
     return b.Document(META, blocks, {"StatusWord": "#B3261E", "TableStatusWord": "#A15C00"},
                       title=TITLE, furniture=FURNITURE)
 
@@ -90,10 +92,11 @@ OWN_WORDS = {
     b.Paragraph: ("ParagraphWord", "AfterRuleWord", "FillerWord"),
     b.Emph: ("EmphWord",), b.Strong: ("StrongWord", "StrongInEmphWord"), b.Code: ("CodeWord",),
     b.Link: ("LinkWord",), b.Status: ("StatusWord", "TableStatusWord"),
-    b.Language: ("LanguageWord",),
+    b.Language: ("LanguageWord",), b.Citation: ("CitedWord [1, 2]",),
     b.Text: ("BeforeBreakWord", "AfterBreakWord"),
     b.BulletList: ("OuterBulletWord", "NestedBulletWord", "SecondBulletWord"),
-    b.OrderedList: ("OuterNumberWord", "NestedNumberWord", "SecondNumberWord"),
+    b.OrderedList: ("OuterNumberWord", "NestedNumberWord", "SecondNumberWord",
+                    "FirstSourceWord", "SecondSourceWord"),
     b.Caption: ("CaptionWord",), b.Table: HEADER_WORDS,
     b.TableCell: ("CellR1C1", "CellR1C2", "CellR1C3", "CellR2C1", "CellR2C2"),
     b.Callout: tuple(f"{kind.capitalize()}CalloutWord" for kind in b.CALLOUT_KINDS),
@@ -210,7 +213,44 @@ def read_text(data: bytes) -> Reading:
                    frozenset(re.findall(r"<([^<>\s]+)>", text)), column.__getitem__)
 
 
-READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_text}
+BLOCK_TAGS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "caption", "th", "td")
+
+
+def read_html(data: bytes) -> Reading:
+    """A web page as a reader gets it: each block's text on its lines (a ``br`` ends a
+    line), the header row's cells, the link targets, and how deep in lists a word is.
+    The page label is the print pages' (their footer's margin boxes, from the CSS)."""
+    root = lxml.html.document_fromstring(data)
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    blocks = [node for node in root.iter(*BLOCK_TAGS)
+              if not any(a.tag in BLOCK_TAGS for a in node.iterancestors())]
+    text = "\n".join(" ".join(node.text_content().split(" ")) for node in blocks)
+    header = frozenset(th.text_content() for th in root.iterfind(".//thead//th"))
+    links = frozenset(a.get("href") for a in root.iter("a"))
+    boxes = dict(re.findall(r"@(bottom-\w+) \{ content: ((?:\"[^\"]*\"|counter\(\w+\)| )+);",
+                            root.findtext(".//style")))
+    footer = " ".join(css_text(boxes[box]) for box in ("bottom-left", "bottom-center",
+                                                       "bottom-right") if box in boxes)
+
+    def depth(word: str) -> float:
+        node = next(li for li in root.iter("li") if li.text_content().startswith(word))
+        return float(sum(1 for a in node.iterancestors() if a.tag in ("ul", "ol")))
+
+    return Reading(text + "\n" + footer, footer, "counter(page)", "counter(pages)", False,
+                   header, links, depth)
+
+
+def css_text(content: str) -> str:
+    """A CSS content value as text: strings unescaped, counters as written."""
+    def unescaped(string: str) -> str:
+        return re.sub(r"\\([0-9a-f]{1,6}) ?", lambda m: chr(int(m.group(1), 16)), string[1:-1])
+
+    return "".join(unescaped(part) if part.startswith('"') else part
+                   for part in re.findall(r'"[^"]*"|counter\(\w+\)', content))
+
+
+READERS = {"docx": read_docx, "pdf": read_pdf, "txt": read_text, "html": read_html}
 
 
 def reader_for(fmt: str) -> Callable[[bytes], Reading]:

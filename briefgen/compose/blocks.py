@@ -93,7 +93,27 @@ class Language:
         _check_all(self, "children", self.children, INLINE_TYPES)
 
 
-INLINE_TYPES: tuple = (Text, LineBreak, Code, Strong, Emph, Link, Status, Language)
+@dataclass(frozen=True)
+class Citation:
+    """A reference to entries of the document's sources list by their numbers, read as
+    ``[1, 3]``; a format that can link may take each number to its entry and back."""
+
+    numbers: tuple
+
+    def __post_init__(self) -> None:
+        numbers = self.numbers
+        if not isinstance(numbers, tuple) or not numbers or any(
+                isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in numbers) or \
+                list(numbers) != sorted(set(numbers)):
+            raise ValueError("Citation.numbers must be source numbers from 1, ascending, "
+                             f"each once; got {numbers!r}")
+
+    @property
+    def label(self) -> str:
+        return "[" + ", ".join(map(str, self.numbers)) + "]"
+
+
+INLINE_TYPES: tuple = (Text, LineBreak, Code, Strong, Emph, Link, Status, Language, Citation)
 
 
 def plain_text(inlines: tuple) -> str:
@@ -104,6 +124,8 @@ def plain_text(inlines: tuple) -> str:
             out.append(node.text)
         elif isinstance(node, Status):
             out.append(node.value)
+        elif isinstance(node, Citation):
+            out.append(node.label)
         elif isinstance(node, LineBreak):
             out.append("\n")
         else:
@@ -160,8 +182,12 @@ class BulletList:
 
 @dataclass(frozen=True)
 class OrderedList:
+    """A numbered list; ``sources``: it is the document's list of sources, whose entries
+    (numbered from ``start``) the citations name."""
+
     items: tuple
     start: int = 1
+    sources: bool = False
 
     def __post_init__(self) -> None:
         _check_all(self, "items", self.items, (ListItem,))

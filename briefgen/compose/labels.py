@@ -30,6 +30,8 @@ DEFAULT_LABELS = {
                       "release. Restricted detail is available in the analytical brief."),
     "page": "Page {page} of {pages}",
     "edition": "Edition of {date}",
+    "cited_source": "Source {number}",
+    "back_to_citation": "Back to citation {occurrence} of source {number}",
 }
 # What each label names, for ``briefgen config`` and the README.
 LABELS = {
@@ -44,9 +46,15 @@ LABELS = {
     "public_notice": "the closing notice of the public brief",
     "page": "the page number in the footer; may use {page} and {pages}",
     "edition": "the edition line under the title; may use {date}",
+    "cited_source": "a citation's link to its source, as a screen reader reads it (HTML); "
+                    "may use {number}",
+    "back_to_citation": "a source's link back to a place that cites it (HTML); may use "
+                        "{number} and {occurrence}",
 }
 # The placeholders a label may use: the ones briefgen fills in.  Others take none.
-LABEL_PLACEHOLDERS = {"page": frozenset({"page", "pages"}), "edition": frozenset({"date"})}
+LABEL_PLACEHOLDERS = {"page": frozenset({"page", "pages"}), "edition": frozenset({"date"}),
+                      "cited_source": frozenset({"number"}),
+                      "back_to_citation": frozenset({"number", "occurrence"})}
 
 
 _FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_]\w*)\}")

@@ -3,7 +3,8 @@
 CommonMark with GFM tables, ``::: kind`` containers for callouts, ``{.caption}``
 on the paragraph before a table, ``{widths="40 auto 20"}`` on a table for its
 columns' widths, ``[value]{.status}`` spans for status values and
-``[text]{lang=zh-CN}`` spans for text in another language.  Raw HTML is off, so
+``[text]{lang=zh-CN}`` spans for text in another language, ``[\\[1, 3\\]]{.cite}``
+spans for citations and ``{.sources}`` on the numbered list they cite.  Raw HTML is off, so
 ``<b>`` is text.  Anything outside the closed block set (code blocks, images,
 deeper headings, nesting past ``MAX_NESTING``) is a ``MarkupError`` that names the
 line of the generated Markdown, so a template cannot make content silently
@@ -17,6 +18,7 @@ whether the data or a template wrote it.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from types import SimpleNamespace
 
@@ -32,6 +34,7 @@ from ..data.yamlsource import excerpt
 from ..errors import Location, MarkupError, Problem
 from . import blocks as b
 
+CITATION = re.compile(r"^\[(\d{1,6}(?:, ?\d{1,6})*)\]$")
 MAX_NESTING = 100    # lists and quotes inside each other: beyond it, an error, never a cut
 
 
@@ -144,7 +147,12 @@ class _Builder:
 
     def block_ordered_list(self, node: SyntaxTreeNode) -> b.OrderedList:
         start = int(node.attrs.get("start", 1))
-        return b.OrderedList(tuple(self.block_list_item(item) for item in node.children), start)
+        classes = str(node.attrs.get("class", "")).split()
+        if classes not in ([], ["sources"]):
+            raise self.fail(node, f"a numbered list of class {' '.join(classes)} (expected "
+                                  "sources or none)")
+        return b.OrderedList(tuple(self.block_list_item(item) for item in node.children), start,
+                             sources=bool(classes))
 
     def block_list_item(self, node: SyntaxTreeNode) -> b.ListItem:
         return b.ListItem(self.blocks(node.children))
@@ -247,8 +255,19 @@ class _Builder:
             return b.Emph(children)
         if classes == ["strong"]:
             return b.Strong(children)
+        if classes == ["cite"]:
+            return self.citation(node, b.plain_text(children))
         raise self.fail(node, f"a span of class {' '.join(classes) or '(none)'} "
-                              "(expected status, em or strong, or a lang)")
+                              "(expected status, em, strong or cite, or a lang)")
+
+    def citation(self, node: SyntaxTreeNode, text: str) -> b.Citation:
+        """``[\\[1, 3\\]]{.cite}``: source numbers from 1, ascending, in brackets."""
+        match = CITATION.match(text)
+        numbers = tuple(int(n) for n in match.group(1).split(",")) if match else ()
+        if not numbers or list(numbers) != sorted(set(numbers)) or 0 in numbers:
+            raise self.fail(node, f"a citation {excerpt(text)!r} (expected source numbers "
+                                  "from 1 in brackets, ascending, such as [1, 3])")
+        return b.Citation(numbers)
 
     def language(self, node: SyntaxTreeNode, lang: str, children: tuple) -> b.Language:
         """Text in another language: its tag must be one a brief's ``language`` could be."""

@@ -82,11 +82,12 @@ def join(values, separator: str = "", attribute: str | None = None) -> Markup:
 
 
 def citation(ids: tuple, numbers: dict) -> Markup:
-    """Source ids as citation numbers, ``[1, 3]``; nothing when there are none."""
+    """Source ids as citation numbers, ``[1, 3]`` in a citation span; nothing when there
+    are none."""
     cited = sorted({numbers[i] for i in ids if i in numbers})
     if not cited:
         return Markup("")
-    return Markup("\\[" + ", ".join(map(str, cited)) + "\\]")
+    return Markup("[\\[" + ", ".join(map(str, cited)) + "\\]]{.cite}")
 
 
 BUILTIN_PREFIX = "builtin/"

@@ -130,6 +130,9 @@ class TextRenderer(Renderer):
     def render_line_break(self, node: b.LineBreak) -> str:
         return "\n"
 
+    def render_citation(self, node: b.Citation) -> str:
+        return node.label
+
     def render_code(self, node: b.Code) -> str:
         return f"`{node.text}`"
 

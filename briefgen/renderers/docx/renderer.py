@@ -289,6 +289,9 @@ class DocxRenderer(Renderer):
     def render_line_break(self, node: b.LineBreak, parent, marks: Marks = UNMARKED) -> None:
         SubElement(SubElement(parent, W_R), W_BR)
 
+    def render_citation(self, node: b.Citation, parent, marks: Marks = UNMARKED) -> None:
+        self.add_text(parent, node.label, marks)
+
     def render_code(self, node: b.Code, parent, marks: Marks = UNMARKED) -> None:
         self.add_text(parent, node.text, marks)
 

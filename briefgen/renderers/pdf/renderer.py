@@ -378,6 +378,9 @@ class PdfRenderer(Renderer):
     def render_line_break(self, node: b.LineBreak, style, ink: Ink) -> list:
         return [template_of(style, ink, self.book).clone(text="", lineBreak=True)]
 
+    def render_citation(self, node: b.Citation, style, ink: Ink) -> list:
+        return self.text(node.label, style, ink)
+
     def render_code(self, node: b.Code, style, ink: Ink) -> list:
         return self.text(node.text, style, ink)   # as in the DOCX: the surrounding face
 
