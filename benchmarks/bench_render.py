@@ -39,10 +39,10 @@ SEED = ROOT / "data" / "russia-china-taiwan.yaml"
 RESULTS = ROOT / "benchmarks" / "results" / "bench_render.json"
 BRIEFGEN = Path(sys.executable).parent / "briefgen"
 AUDIENCES = ("analytical", "executive", "public")  # the first is the headline
-FORMATS = ("docx", "pdf")
+FORMATS = ("docx", "pdf", "html")
 RUNS = 20
 PROCESS_RUNS = 5
-TARGETS_MS = {"docx": 12.0, "pdf": 12.0, "build": 800.0}
+TARGETS_MS = {"docx": 12.0, "pdf": 12.0, "html": 5.0, "build": 800.0}
 IMPORTS = ("briefgen", "briefgen.data.load", "briefgen.build.stages")
 IMPORT_PROBE = (f"import time\nstarted = time.perf_counter()\nimport {', '.join(IMPORTS)}\n"
                 f"for fmt in {FORMATS!r}:\n    briefgen.build.stages.renderer_for(fmt)\n"

@@ -1,0 +1,1 @@
+"""The HTML format: one self-contained, accessible page per brief and audience."""
