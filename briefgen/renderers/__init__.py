@@ -1,8 +1,8 @@
 """Renderers: one class per output format, one method per block-tree node.
 
 A format is a ``Renderer`` subclass registered under the entry-point group
-``briefgen.formats`` (``registry``); briefgen's own DOCX and PDF register the same way as
-any other package's, and nothing else in briefgen branches on a format's name.
+``briefgen.formats`` (``registry``); briefgen's own DOCX, PDF and HTML register the same
+way as any other package's, and nothing else in briefgen branches on a format's name.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The formats in effect: every class registered under the entry-point group
-``briefgen.formats``, briefgen's own DOCX and PDF the same way as any other package's.
+``briefgen.formats``, briefgen's own DOCX, PDF and HTML the same way as any other package's.
 
 A format is found by name without being imported (a DOCX build never loads ReportLab),
 and its class is loaded on first use and checked: a ``Renderer`` whose ``format`` is the
