@@ -36,9 +36,10 @@ def no_browser(why: str) -> None:
                 "Debian's chromium)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless chromium for the tests of this process."""
+    """One headless chromium for the tests of a module (Playwright's event loop ends with
+    it, so the tests after it may run event loops of their own)."""
     path = chromium_path()
     if path is None:
         no_browser("no chromium is installed")

@@ -262,6 +262,41 @@ def test_the_page_fetches_nothing_and_its_policy_forbids_every_script(seed_pages
     assert rules["style-src"] == f"'sha256-{digest}'"
 
 
+@pytest.mark.parametrize("url, why", [("https://example.org/x\n", "expected"),
+                                      ("https://example.org/\u202egpj.exe", "expected")])
+def test_a_link_address_ending_in_a_line_break_or_holding_a_bidi_control_is_refused(
+        tmp_path, url, why):
+    data = seed_data()
+    data["sections"][0]["points"][0]["text"] = [{"link": "the report", "url": url}, " (annex)"]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / SEED.name).write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = run_in_process("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert re.search(r"russia-china-taiwan\.yaml:\d+:\d+: sections\[0\]\.points\[0\]\.text",
+                     result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("control", ["\u202e", "\u202a", "\u2067", "\u2069"])
+def test_a_bidi_control_in_the_data_is_refused_at_its_line(tmp_path, control):
+    data = seed_data()
+    data["sections"][0]["points"][0]["text"] = f"Nested {control}override"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / SEED.name).write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = run_in_process("validate", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"bidirectional control U+{ord(control):04X}" in result.stderr
+    assert re.search(r"\.yaml:\d+:\d+: sections\[0\]\.points\[0\]\.text", result.stderr)
+
+
+def test_a_cell_of_long_words_may_break_on_a_printed_page_and_others_keep_their_words():
+    cells = (b.TableCell((b.Text("Short words"),)),
+             b.TableCell((b.Text("https://example.org/a/very/long/address/indeed"),)))
+    page = page_of(b.Table(cells, (cells,)))
+    assert [td.get("class") for td in page.iterfind(".//tbody//td")] == [None, "long-words"]
+    assert re.search(r"@media print \{[^@]*\.long-words, h1, [^{]*\{ overflow-wrap: anywhere",
+                     stylesheet(page))
+
+
 def test_the_logo_is_inline_with_its_alternative_text():
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), (200, 30, 30)).save(buffer, "PNG")

@@ -232,7 +232,7 @@ class _Builder:
         """A link to an http(s) or mailto address; any other target is refused by name,
         never linked nor dropped."""
         url = str(node.attrs.get("href", ""))
-        if not URL_PATTERN.match(url):
+        if not URL_PATTERN.fullmatch(url):
             raise self.fail(node, f"a link to {excerpt(url)!r} (expected an http(s) or mailto "
                                   "address without spaces or quotes)")
         return b.Link(url, self.inlines(node))

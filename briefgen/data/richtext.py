@@ -31,16 +31,29 @@ from .yamlsource import AmbiguousScalar, excerpt
 SEGMENT_KINDS = ("text", "em", "strong", "link")
 FORMATTED_KINDS = SEGMENT_KINDS[1:]
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")   # a BCP 47 tag: en-GB, zh-CN, ru
-URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\]+$")
+# An address: http(s) or mailto, no space, quote, angle bracket, backslash or bidi control.
+URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\" "\u202a-\u202e\u2066-\u2069" "]+$")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = re.compile(r"[\t\r\n]")
 
 
+# Embedding, override and isolate controls: one left open reverses the text after it,
+# up to what briefgen writes next to the value (a citation, a cell's neighbour).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def reject_unsafe_characters(value: str) -> str:
-    """Text may hold any printable character, tab and newline; nothing else."""
+    """Text may hold any printable character, tab and newline; nothing else, and no
+    bidirectional control (a language's direction is the reader's to apply)."""
     for position, char in enumerate(value):
         if char in "\n\t":
             continue
+        if char in BIDI_CONTROLS:
+            raise PydanticCustomError(
+                "bidi_control",
+                "found the bidirectional control U+{code} at offset {offset}, which reorders "
+                "the text around it; expected text without embedding, override or isolate "
+                "controls", {"code": f"{ord(char):04X}", "offset": position})
         category = unicodedata.category(char)
         if category in ("Cc", "Cs", "Co") or _is_noncharacter(char):
             raise PydanticCustomError(
@@ -205,7 +218,7 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     text = _spaced(reject_unsafe_characters(item[kind]))
     url = item.get("url")
     if kind == "link":
-        if not isinstance(url, str) or not URL_PATTERN.match(url):
+        if not isinstance(url, str) or not URL_PATTERN.fullmatch(url):
             raise PydanticCustomError(
                 "rich_text", "segment {index} has url {url}, expected an http(s) or mailto "
                 "address without spaces or quotes",

@@ -30,6 +30,7 @@ from ..page import KEEP_WHOLE
 from . import stylesheet as css
 from .links import Citations, linkable
 
+LONG_WORD = 24          # characters: a word longer may break where a printed page ends
 COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 DOCTYPE = b"<!DOCTYPE html>\n"
 
@@ -262,9 +263,11 @@ class HtmlRenderer(Renderer):
             row_headers: tuple = ()) -> None:
         for index, (cell, align) in enumerate(zip(cells, aligns)):
             heads = scope or ("row" if index in row_headers else None)
-            element_name = "th" if heads else "td"
-            classes = None if align == "left" else f"align-{align}"
-            self.dispatch(cell, element(tr, element_name, scope=heads, class_=classes))
+            classes = [] if align == "left" else [f"align-{align}"]
+            if any(len(word) > LONG_WORD for word in b.plain_text(cell.children).split()):
+                classes.append("long-words")     # a printed page breaks it to fit
+            self.dispatch(cell, element(tr, "th" if heads else "td", scope=heads,
+                                        class_=" ".join(classes) or None))
 
     def render_table_cell(self, node: b.TableCell, parent) -> None:
         self.inlines(parent, node.children)

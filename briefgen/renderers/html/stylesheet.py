@@ -21,10 +21,10 @@ FALLBACKS = {
 }
 CJK = ('"WenQuanYi Micro Hei"', '"Noto Sans CJK SC"', '"Microsoft YaHei"', '"PingFang SC"')
 SAFE = frozenset(" .,:-_()/+#%*!?'")
-# Print margin boxes: the marking's takes its line whole, the texts beside it wrap.
-SHARES = {"top-left": " width: 38%;", "top-center": " width: 24%; white-space: nowrap;",
-          "top-right": " width: 38%;", "bottom-left": " width: 38%;",
-          "bottom-center": " width: 24%; white-space: nowrap;", "bottom-right": " width: 38%;"}
+# Print margin boxes: a third of the line each (the marking's a little more); each wraps.
+SHARES = {"top-left": " width: 33%;", "top-center": " width: 34%;", "top-right": " width: 33%;",
+          "bottom-left": " width: 33%;", "bottom-center": " width: 34%;",
+          "bottom-right": " width: 33%;"}
 SCREEN_BODY_REM = 1.0625      # a 10 pt body is 17 px on screen, and others in proportion
 READING_WIDTH_EM = 40
 
@@ -68,11 +68,12 @@ font-size: {t.body_size / 10 * SCREEN_BODY_REM:.4g}rem; line-height: {t.leading_
 color: {t.muted_colour}; }}
 .banner {{ margin: 0; padding: 0.6em 1.25em; text-align: center; border-bottom: 1px solid \
 {t.rule_colour}; }}
-.marking {{ color: {t.marking_colour}; font-weight: bold; letter-spacing: 0.04em; }}
+.banner .marking, .furniture .marking {{ color: {t.marking_colour}; font-weight: bold; \
+letter-spacing: 0.04em; }}
 footer.furniture {{ margin-top: 3em; border-top: 1px solid {t.rule_colour}; }}
 footer .page {{ display: flex; flex-wrap: wrap; gap: 0.5em 2em; justify-content: space-between; \
 padding-top: 0.8em; padding-bottom: 1.5em; }}
-footer p {{ margin: 0; }}"""
+footer p {{ margin: 0; min-width: 0; overflow-wrap: anywhere; }}"""
 
 
 def _title(t: Theme) -> str:
@@ -99,7 +100,7 @@ color: {t.heading_colour}; }}
 {sizes}
 h5, h6 {{ margin: 1.4em 0 0.4em; font-family: {heading}; font-size: 1em; \
 color: {t.heading_colour}; }}
-p, li {{ overflow-wrap: break-word; }}
+p, li, h1, h2, h3, h4, h5, h6, caption {{ overflow-wrap: break-word; }}
 p {{ margin: 0 0 0.8em; }}
 ul, ol {{ margin: 0 0 0.8em; padding-left: 1.6em; }}
 li > ul, li > ol {{ margin: 0.3em 0 0; }}
@@ -117,7 +118,8 @@ border-left: 4px solid {t.accent_colour}; }}
 hr {{ margin: 2em 0; border: 0; border-top: 1px solid {t.accent_colour}; }}
 .sources li:target, a.citation:target {{ background: {t.callout_fill}; }}
 .backlinks {{ margin-left: 0.4em; }}
-.backlinks a {{ margin-left: 0.25em; }}"""
+.backlinks a {{ display: inline-block; min-width: 24px; min-height: 24px; \
+margin-left: 0.15em; text-align: center; }}"""
 
 
 def _tables(t: Theme) -> str:
@@ -155,6 +157,7 @@ def _print(t: Theme) -> str:
   .banner, footer.furniture {{ display: none; }}
   a {{ color: {t.link_colour}; }}
   .table {{ overflow: visible; }}
+  .long-words, h1, h2, h3, h4, h5, h6, caption {{ overflow-wrap: anywhere; }}
   thead {{ display: table-header-group; }}
   * {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; }}
   tr, .callout, .title-block, table.whole {{ break-inside: avoid; }}
