@@ -15,6 +15,7 @@ LAYERS = (
     ("project", ("project",)),
     ("renderers", ("renderers",)),
     ("build", ("build",)),
+    ("preview", ("preview",)),
     ("cli", ("cli", "__main__", "")),       # "": briefgen/__init__.py, the public API
 )
 

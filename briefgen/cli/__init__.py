@@ -68,7 +68,7 @@ class _Finite(click.FloatRange):
                                              "max_content_width": 100})
 @click.version_option(package_name="briefgen")
 def main() -> None:
-    """Turn curated YAML data into DOCX and PDF policy briefs, one per audience."""
+    """Turn curated YAML data into DOCX, PDF and HTML policy briefs, one per audience."""
     signal.signal(signal.SIGTERM, _terminated)
     signal.signal(signal.SIGINT, _terminated)
 
@@ -93,7 +93,7 @@ def _exit_if_stopped() -> None:
     sys.exit(128 + signum if signum else 130)
 
 
-@main.command(short_help="Render what is outdated into DOCX and PDF.")
+@main.command(short_help="Render what is outdated into DOCX, PDF and HTML.")
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--audience", "audiences", multiple=True, metavar="NAME",
               help="Build only this audience (repeatable).")
@@ -115,7 +115,8 @@ def _exit_if_stopped() -> None:
               help="Seconds to wait for another build holding the lock on the output folder.")
 def build(files, audiences, fmts, out, project, strict, force, jobs, executor, as_json,
           wait) -> None:
-    """Render what is outdated into OUT/<brief>/<brief>-<audience>.docx and .pdf."""
+    """Render what is outdated into OUT/<brief>/<brief>-<audience>.docx, .pdf and .html
+    (every format in effect, or those --format names)."""
     import gc
     import os
 
@@ -372,3 +373,25 @@ def diff(brief, project) -> None:
                f"{previous.brief.edition}")
     for line in changes.lines() or ["no changes"]:
         click.echo(f"  {line}")
+
+
+@main.command(short_help="Serve a live preview of every brief in a browser.")
+@click.option("--project", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Project root.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but a loopback address lets others on the "
+                   "network read the briefs.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on; 0 takes any free port.")
+@click.option("--write", is_flag=True,
+              help="Also build into the output folder on every change, as build does.")
+def preview(project, host, port, write) -> None:
+    """Serve every brief and audience as HTML, its PDF and DOCX a click away, rendered in
+    memory and again on every save of the data, templates, themes or project file; the
+    open page reloads by itself.  Nothing is written unless --write is given.  Ctrl-C
+    stops it (exit 130)."""
+    from ..preview import serve
+
+    signum = serve(project, host=host, port=port, write=write,
+                   say=lambda line: click.echo(line, err=True))
+    sys.exit(128 + signum if signum else 0)
