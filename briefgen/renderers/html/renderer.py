@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ...compose import blocks as b
+from ...compose.frame import DETAILS_SEPARATOR
 from ...compose.labels import fill
 from ..base import Renderer
 from ..headings import HeadingOutline
@@ -148,7 +149,8 @@ class HtmlRenderer(Renderer):
         if node.organisation:
             element(block, "p", node.organisation, class_="organisation")
         element(block, "h1", node.title)
-        for text, kind in ((node.subtitle, "subtitle"), (node.details, "details")):
+        details = node.details.replace(DETAILS_SEPARATOR, "\u00a0\u00b7 ")  # no line starts "·"
+        for text, kind in ((node.subtitle, "subtitle"), (details, "details")):
             if text:
                 element(block, "p", text, class_=kind)
 

@@ -142,6 +142,7 @@ def _narrow() -> str:
     return """\
 @media (max-width: 36em) {
   body { font-size: 1rem; }
+  h1 { font-size: 1.75em; }
   .page, .banner { padding-left: 1em; padding-right: 1em; }
   .title-block { padding-top: 1.2em; }
   th, td { padding: 0.35em 0.45em; }
