@@ -25,10 +25,22 @@ from briefgen.build.builder import build
 from briefgen.cli import main
 from briefgen.files import TEMP_MARKER
 from briefgen.project import Project
+from briefgen.renderers import extension_for, formats
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "russia-china-taiwan.yaml"
 AUDIENCES = ("executive", "analytical", "public")
+
+
+def outputs_of_a_brief() -> int:
+    """How many files a build writes for a brief of every audience: one per audience and
+    format in effect."""
+    return len(AUDIENCES) * len(formats())
+
+
+def output_suffixes() -> tuple[str, ...]:
+    """The suffixes of the files the formats in effect write (the build's own aside)."""
+    return tuple(extension_for(fmt) for fmt in formats())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,7 +66,7 @@ def seed_data() -> dict:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """The seed project built once (every audience, both formats); returns its out/ folder."""
+    """The seed project built once (every audience and format); returns its out/ folder."""
     root = tmp_path_factory.mktemp("seed-project")
     shutil.copytree(ROOT / "data", root / "data")
     report = build(Project.at(root))

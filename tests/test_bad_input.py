@@ -40,6 +40,7 @@ from briefgen.project import Project
 from briefgen.errors import DataError, GlyphError, RenderError
 from briefgen.limits import time_limit
 from briefgen.project import fonts
+from briefgen.renderers import formats
 from tests.conftest import (
     minimal_brief,
     render_bytes,
@@ -447,7 +448,7 @@ CASES = [
          says=("logo.png",)),
     # ------------------------------------------------------ usage and busy
     Case("unknown-format", args=("--format", "odt"), exit=2,
-         prefix="briefgen: unknown format 'odt', expected one of docx, pdf"),
+         prefix=f"briefgen: unknown format 'odt', expected one of {', '.join(formats())}"),
     Case("unknown-audience", args=("--audience", "ministers"), exit=2,
          prefix="briefgen: unknown audience 'ministers', expected one of executive, "
                 "analytical, public"),

@@ -12,7 +12,8 @@ from briefgen.build.builder import build
 from briefgen.project import Project
 from briefgen.project import fonts
 
-from .conftest import ROOT, public_back_matter, run_in_process
+from .conftest import ROOT, output_suffixes, outputs_of_a_brief, public_back_matter, \
+    run_in_process
 
 OUTPUTS = ("executive", "analytical", "public")
 
@@ -34,7 +35,7 @@ def seed_project(root: Path) -> Path:
 
 def outputs(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(out.rglob("*.*")) if p.suffix in
-            (".docx", ".pdf")}
+            output_suffixes()}
 
 
 @pytest.fixture
@@ -54,9 +55,9 @@ def test_outputs_are_byte_identical_with_the_cache_off_empty_and_full(tmp_path, 
         monkeypatch.setenv("BRIEFGEN_CACHE_DIR", setting)
         fresh_process_state()
         report = build(Project.at(project, project / f"out-{run}"))
-        assert report.ok and len(report.written) == 6
+        assert report.ok and len(report.written) == outputs_of_a_brief()
         results[run] = outputs(project / f"out-{run}")
-    assert len(results["off"]) == 6
+    assert len(results["off"]) == outputs_of_a_brief()
     assert results["off"] == results["empty"] == results["full"]
     kinds = {p.name for p in cache_dir.iterdir()}
     assert {"docx-template", "template-check", "template-refs", "font-coverage", "file-hash",

@@ -14,7 +14,7 @@ from briefgen.build import executors
 from briefgen.build.builder import build
 from briefgen.cli import main
 from briefgen.project import Project
-from tests.conftest import ROOT
+from tests.conftest import ROOT, outputs_of_a_brief
 
 SEED_ID = "russia-china-taiwan"
 
@@ -69,7 +69,7 @@ def test_a_dask_cluster_builds_the_same_bytes_as_this_machine(tmp_path, cluster)
     assert build(Project.at(local), jobs=1).ok
     report = build(Project.at(remote), executor=cluster)
     assert report.ok, [str(f) for f in report.failures]
-    assert len(report.written) == 3 * 6
+    assert len(report.written) == 3 * outputs_of_a_brief()
     assert outputs(remote / "out") == outputs(local / "out")
     manifest = json.loads((remote / "out" / ".briefgen-manifest.json").read_text())
     assert sorted(manifest["briefs"]) == sorted(
@@ -85,7 +85,7 @@ def test_a_build_on_a_cluster_skips_what_is_current_and_archives_an_edition(tmp_
     assert again.ok and not again.written and len(again.skipped) == 1
     bump_edition(root / "data" / f"{SEED_ID}.yaml")
     changed = build(Project.at(root), executor=cluster)
-    assert changed.ok and len(changed.written) == 6
+    assert changed.ok and len(changed.written) == outputs_of_a_brief()
     archive = root / "out" / SEED_ID / "editions" / "2026-11-24"
     archived = {p.name: p.read_bytes() for p in archive.iterdir()}
     assert archived == {Path(name).name: data for name, data in first.items()
@@ -98,7 +98,7 @@ def test_a_failing_brief_on_a_cluster_fails_alone_by_name(tmp_path, cluster):
     broken.write_text(broken.read_text().replace("title:", "titel:", 1))
     report = build(Project.at(root), executor=cluster)
     assert len(report.failures) == 1 and f"{SEED_ID}-1.yaml" in str(report.failures[0])
-    assert len(report.written) == 6
+    assert len(report.written) == outputs_of_a_brief()
 
 
 def test_an_executor_of_an_unknown_scheme_is_one_message_with_exit_2(tmp_path):

@@ -25,7 +25,8 @@ from filelock import FileLock
 from briefgen.build.builder import build
 
 from briefgen.project import Project
-from tests.conftest import ROOT, run_in_process, temporary_files
+from tests.conftest import (ROOT, output_suffixes, outputs_of_a_brief, run_in_process,
+                            temporary_files)
 
 SEED = "russia-china-taiwan"
 COPIES = 6    # briefs enough that a build is still running when its first brief is written
@@ -64,8 +65,9 @@ def next_second() -> None:
 
 
 def documents(out: Path) -> dict[str, bytes]:
+    """Every output under ``out``, of every format in effect, by its path."""
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.suffix in (".pdf", ".docx")}
+            if p.is_file() and p.suffix in output_suffixes()}
 
 
 def built_names(report) -> set[str]:
@@ -75,7 +77,7 @@ def built_names(report) -> set[str]:
 def test_a_second_build_with_nothing_changed_renders_nothing(tmp_path):
     root = make_project(tmp_path)
     first = build(Project.at(root))
-    assert len(first.written) == 6
+    assert len(first.written) == outputs_of_a_brief()
     second = build(Project.at(root))
     assert second.written == [] and [p.name for p in second.skipped] == [f"{SEED}.yaml"]
     result = run_cli(root, "build")
@@ -88,7 +90,7 @@ def test_changing_one_brief_rebuilds_only_that_brief(tmp_path):
     edit(root / "data" / "brief-001.yaml", "What Moscow's help", "What Moscow's aid")
     report = build(Project.at(root))
     assert {p.parent.name for p in (o.path for o in report.written)} == {"brief-001"}
-    assert len(report.written) == 6
+    assert len(report.written) == outputs_of_a_brief()
 
 
 def test_changing_a_template_rebuilds_every_output_that_uses_it_and_no_other(tmp_path):
@@ -99,19 +101,19 @@ def test_changing_a_template_rebuilds_every_output_that_uses_it_and_no_other(tmp
         '{% extends "builtin/public.md.j2" %}\n{% block back_matter %}\nOverride.\n'
         "{% endblock %}\n", encoding="utf-8")
     report = build(Project.at(root))
-    assert built_names(report) == {f"{SEED}-public.docx", f"{SEED}-public.pdf",
-                                   "brief-001-public.docx", "brief-001-public.pdf"}
+    assert built_names(report) == {f"{brief}-public{suffix}" for brief in (SEED, "brief-001")
+                                   for suffix in output_suffixes()}
     shared = (root / "templates" / "_macros.md.j2")
     shutil.copy(ROOT / "templates" / "_macros.md.j2", shared)
     with shared.open("a", encoding="utf-8") as stream:
         stream.write("{# an edit every audience sees #}\n")
-    assert len(build(Project.at(root)).written) == 12
+    assert len(build(Project.at(root)).written) == 2 * outputs_of_a_brief()
 
 
 def test_force_rebuilds_everything(tmp_path):
     root = make_project(tmp_path)
     build(Project.at(root))
-    assert len(build(Project.at(root), force=True).written) == 6
+    assert len(build(Project.at(root), force=True).written) == outputs_of_a_brief()
 
 
 def test_two_builds_in_two_directories_give_identical_bytes(tmp_path):
@@ -121,7 +123,7 @@ def test_two_builds_in_two_directories_give_identical_bytes(tmp_path):
     next_second()     # a clock-dependent stamp would now differ
     assert run_cli(two, "build", "--jobs", "2").returncode == 0
     first, second = documents(one / "out"), documents(two / "out")
-    assert len(first) == 6 and first == second
+    assert len(first) == outputs_of_a_brief() and first == second
 
 
 def test_a_build_killed_mid_write_leaves_every_old_file_intact_and_the_next_repairs(tmp_path):
@@ -201,7 +203,7 @@ def test_parallel_and_serial_builds_write_the_same_bytes(tmp_path):
     parallel = make_project(tmp_path / "parallel", copies=3)
     build(Project.at(serial), jobs=1)
     report = build(Project.at(parallel), jobs=2)
-    assert len(report.written) == 18
+    assert len(report.written) == 3 * outputs_of_a_brief()
     assert documents(serial / "out") == documents(parallel / "out")
 
 
@@ -209,7 +211,7 @@ def test_a_lone_brief_shares_its_formats_with_a_helper_and_writes_the_same_bytes
     serial, shared = make_project(tmp_path / "serial"), make_project(tmp_path / "shared")
     build(Project.at(serial), jobs=1)
     report = build(Project.at(shared), jobs=2)
-    assert report.ok and len(report.written) == 6
+    assert report.ok and len(report.written) == outputs_of_a_brief()
     assert documents(serial / "out") == documents(shared / "out")
     manifests = [json.loads((root / "out" / ".briefgen-manifest.json").read_text("utf-8"))
                  for root in (serial, shared)]
@@ -243,7 +245,7 @@ def test_a_new_edition_archives_the_previous_and_shows_what_changed(tmp_path):
     edit(data, "          - [Joint Military Exercises, Boosts operational coordination, Ongoing]\n",
          "          - [Cyber Cooperation, Disrupts defence networks, Underway]\n")
     report = build(Project.at(root))
-    assert report.ok and len(report.written) == 6
+    assert report.ok and len(report.written) == outputs_of_a_brief()
     archive = root / "out" / SEED / "editions" / "2026-11-24"
     assert sorted(p.name for p in archive.iterdir() if p.suffix == ".pdf") == [
         f"{SEED}-analytical.pdf", f"{SEED}-executive.pdf", f"{SEED}-public.pdf"]
@@ -286,7 +288,7 @@ def test_schedule_runs_the_build_on_a_cron_expression(tmp_path):
     root = make_project(tmp_path)
     result = cli(root, "schedule", "* * * * * *", "--runs", "1")
     assert result.returncode == 0 and "next build at" in result.stderr
-    assert len(documents(root / "out")) == 6
+    assert len(documents(root / "out")) == outputs_of_a_brief()
     bad = cli(root, "schedule", "every morning", "--runs", "1")
     assert bad.returncode == 2 and "not valid" in bad.stderr
 
@@ -395,7 +397,7 @@ def children(pid: int) -> list[int]:
 
 def start_build(root: Path, *args: str) -> subprocess.Popen:
     """``briefgen build`` as a child process, returned once it has written its first file
-    (of the ``6 * COPIES``)."""
+    (of one per audience and format for each of the ``COPIES`` briefs)."""
     child = subprocess.Popen([sys.executable, "-m", "briefgen", "build", *args], cwd=root,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while not child.stdout.readline().startswith("wrote "):

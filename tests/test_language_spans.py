@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import docx
+import lxml.html
 import pypdf
 import pytest
 
@@ -124,15 +125,45 @@ def language_document() -> b.Document:
                       furniture=b.PageFurniture())
 
 
+HTML_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "th", "td", "caption",
+               "figcaption", "dt", "dd", "blockquote", "pre")
+
+
 def read_back(fmt: str, data: bytes) -> str:
     if fmt == "docx":
         return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     if fmt == "pdf":
         return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    if fmt == "html":
+        return html_text(data)
     return data.decode("utf-8")
+
+
+def html_text(data: bytes) -> str:
+    """The text a reader of the page sees: each outermost block of the body, one a line."""
+    body = lxml.html.document_fromstring(data).body
+    return "\n".join(block.text_content() for block in body.iter(*HTML_BLOCKS)
+                     if not any(a.tag in HTML_BLOCKS for a in block.iterancestors()))
+
+
+def html_language_of(page, words: str) -> str | None:
+    """The language the page gives ``words``: the nearest ``lang`` of the innermost element
+    holding them."""
+    holders = page.xpath("//body//*[text()[contains(., $words)]]", words=words)
+    assert len(holders) == 1, (words, holders)
+    return holders[0].xpath("string(ancestor-or-self::*[@lang][1]/@lang)") or None
 
 
 @pytest.mark.parametrize("fmt", formats())
 def test_every_format_draws_the_words_of_a_language_span_in_their_place(fmt):
     data = renderer_for(fmt)(DEFAULT_THEME).render(language_document())
     assert "Before 台湾海峡 after пролив" in " ".join(read_back(fmt, data).split())
+
+
+def test_the_html_gives_the_words_of_a_language_span_their_language_and_no_others():
+    data = renderer_for("html")(DEFAULT_THEME).render(language_document())
+    page = lxml.html.document_fromstring(data)
+    assert html_language_of(page, "台湾海峡") == "zh-CN"
+    assert html_language_of(page, "пролив") == "ru"
+    assert page.get("lang") not in ("zh-CN", "ru")
+    assert html_language_of(page, "Before") == html_language_of(page, "after") == page.get("lang")

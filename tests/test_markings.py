@@ -379,7 +379,7 @@ def test_selection_without_a_project_keeps_the_built_in_levels_unmarked():
 @pytest.fixture(scope="module")
 def marked_build(tmp_path_factory) -> Path:
     """A project whose levels have markings, with a brief holding one restricted point,
-    built in both formats; its output folder."""
+    built in every format; its output folder."""
     root = tmp_path_factory.mktemp("marked")
     make(root)
     report = build(Project.at(root))

@@ -358,7 +358,10 @@ def test_the_every_node_lists_nest_with_their_own_bullets_and_numbers(tagged):
                 item_shape("\u2022", paragraph_shape("SecondBulletWord"))),
         list_of(item_shape("3.", paragraph_shape("OuterNumberWord"),
                            list_of(item_shape("1.", paragraph_shape("NestedNumberWord")))),
-                item_shape("4.", paragraph_shape("SecondNumberWord")))]
+                item_shape("4.", paragraph_shape("SecondNumberWord"))),
+        # the sources list, which citations name: a list like any other, numbered from 1
+        list_of(item_shape("1.", paragraph_shape("FirstSourceWord")),
+                item_shape("2.", paragraph_shape("SecondSourceWord")))]
 
 
 @pytest.mark.parametrize("name", SUBJECTS)

@@ -152,7 +152,7 @@ def test_build_works_on_a_bare_copy_of_the_data_folder(tmp_path):
 
 @pytest.fixture(scope="module")
 def two(tmp_path_factory) -> Path:
-    """A project with two audiences, built once in both formats; returns its root."""
+    """A project with two audiences, built once in every format; returns its root."""
     root = make_project(tmp_path_factory.mktemp("two"), TWO_AUDIENCES, two_audience_brief())
     result = run("build", cwd=root)
     assert result.returncode == 0, result.stderr

@@ -133,7 +133,7 @@ def test_the_pdf_draws_the_title_block_and_furniture_of_the_tree():
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     """A project whose analytical brief's page label has text before the page number and
-    after the page count, built in both formats; its out/ folder."""
+    after the page count, built in every format; its out/ folder."""
     root = tmp_path_factory.mktemp("labelled")
     brief = minimal_brief(summary=LONG_SUMMARY, default_audiences=["analytical"])
     write_files(root, {
