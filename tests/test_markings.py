@@ -413,6 +413,41 @@ def test_the_analytical_docx_shows_the_point_s_mark_and_the_restricted_banner(ma
     assert not any("restricted point" in p.text for p in public.paragraphs)
 
 
+@pytest.mark.parametrize("written", ["''", "'{organisation}'", "'{{marking}}'",
+                                     "'{title} ({audience})'"])
+@pytest.mark.parametrize("slot", ["header_centre", "footer_centre"])
+def test_a_theme_whose_centre_slot_drops_the_marking_is_refused_at_its_line(tmp_path, slot,
+                                                                            written):
+    make(tmp_path)
+    theme = f"furniture:\n  header_left: '{{marking}}'\n  {slot}: {written}\n"
+    (tmp_path / "themes").mkdir()
+    (tmp_path / "themes" / "house.yaml").write_text(theme, encoding="utf-8")
+    (tmp_path / "briefgen.yaml").write_text(LEVELS + "theme: house\n", encoding="utf-8")
+    result = run("build", "--format", "html", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    (line,) = problem_lines(result.stderr)
+    assert line.startswith(f"themes/house.yaml:3:{len(slot) + 5}: furniture.{slot}: found "), line
+    assert "without {marking}" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_text_beside_the_marking_in_the_centre_keeps_the_marking_in_every_format(tmp_path):
+    make(tmp_path)
+    (tmp_path / "themes").mkdir()
+    (tmp_path / "themes" / "house.yaml").write_text(
+        "furniture: {header_centre: '{marking} // HOUSE', footer_centre: 'HOUSE {marking}'}\n",
+        encoding="utf-8")
+    (tmp_path / "briefgen.yaml").write_text(LEVELS + "theme: house\n", encoding="utf-8")
+    assert build(Project.at(tmp_path)).ok
+    out = tmp_path / "out" / "brief"
+    html = (out / "brief-analytical.html").read_text(encoding="utf-8")
+    assert '<span class="marking">RESTRICTED // HOUSE</span>' in html
+    assert '<p class="marking">HOUSE RESTRICTED</p>' in html
+    assert "RESTRICTED // HOUSE" in pdf_text(out / "brief-analytical.pdf")
+    header = docx.Document(str(out / "brief-analytical.docx")).sections[0].first_page_header
+    assert any("RESTRICTED // HOUSE" in p.text for p in header.paragraphs)
+
+
 # ------------------------------------------------------------------ column widths
 
 WIDTHS = BRIEF + """\

@@ -164,18 +164,6 @@ def test_a_heading_before_a_box_taller_than_a_page_starts_where_the_box_can(rend
     assert "Summary" in first and "Filler sentence" in first
 
 
-def test_a_marking_the_theme_puts_in_the_footer_is_read_first(render, tmp_path):
-    (tmp_path / "themes").mkdir()
-    (tmp_path / "themes" / "left.yaml").write_text(
-        "furniture: {header_centre: '', footer_centre: '', footer_left: '{marking}'}\n",
-        encoding="utf-8")
-    (tmp_path / "briefgen.yaml").write_text("theme: left\n", encoding="utf-8")
-    brief = minimal_brief()
-    with TaggedPdf(render(brief)) as tagged:
-        first = tagged.document.children[0]
-        assert (first.role, flat(first.all_text())) == ("P", brief["marking"])
-
-
 def test_a_source_s_address_is_printed_inside_its_link_and_the_checker_agrees(render, tmp_path):
     import json
     import subprocess

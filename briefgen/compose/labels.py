@@ -87,6 +87,11 @@ def placeholder_problem(text: str, allowed: frozenset) -> str | None:
     return None
 
 
+def placeholders_in(text: str) -> list[str]:
+    """The ``{name}`` placeholders of ``text``, in order (escaped braces are not)."""
+    return [token for token in _BRACE.findall(text) if token not in ("{{", "}}")]
+
+
 def _misplaced(token: str) -> str:
     inner = token[1:-1]
     if len(token) == 1:

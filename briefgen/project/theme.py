@@ -27,7 +27,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..compose.labels import DEFAULT_LABELS, Labels, one_line, placeholder_problem
+from ..compose.labels import (DEFAULT_LABELS, Labels, one_line, placeholder_problem,
+                              placeholders_in)
 from ..errors import DataError, Location
 from ..hashing import digest, file_hash
 from ..resources import BUILTIN_THEMES, PROJECT_FILE
@@ -217,11 +218,27 @@ def _logo_file(name: object, info: ValidationInfo) -> Logo:
 LogoFile = Annotated[Logo, PlainValidator(_logo_file), WithJsonSchema({"type": "string"})]
 
 
+MARKED_SLOTS = ("header_centre", "footer_centre")   # where every format draws the marking
+
+
 class Furniture(_Strict):
+    """The header and footer texts.  The centre slots are where every format draws the
+    marking (the HTML's banner, the PDF's first text, the DOCX's header), so each must
+    hold ``{marking}``: no theme can make a brief whose pages do not carry it."""
+
     header_left: FurnitureText = DEFAULT_THEME.header_left
     header_centre: FurnitureText = DEFAULT_THEME.header_centre
     footer_left: FurnitureText = DEFAULT_THEME.footer_left
     footer_centre: FurnitureText = DEFAULT_THEME.footer_centre
+
+    @field_validator(*MARKED_SLOTS)
+    @classmethod
+    def _holds_the_marking(cls, text: str) -> str:
+        if "{marking}" not in placeholders_in(text):
+            raise ValueError(f"found {text!r} without {{marking}}, expected the marking "
+                             "here: the centre of the header and of the footer carry it on "
+                             "every page (other text may go beside it)")
+        return text
 
 
 class ThemeFile(_Strict):
