@@ -29,6 +29,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
+from ..data.characters import described, first_unsafe
 from ..data.richtext import LANGUAGE_PATTERN, URL_PATTERN
 from ..data.yamlsource import excerpt
 from ..errors import Location, MarkupError, Problem
@@ -97,7 +98,9 @@ def parser() -> MarkdownIt:
 
 
 def parse(markdown: str, origin: str = "<markdown>") -> tuple:
-    """The block tree of a Markdown text."""
+    """The block tree of a Markdown text: only of characters text may hold, as the data
+    and the templates' sources are (a template's expression can still compute another)."""
+    refuse_unsafe(markdown, origin)
     try:
         tokens = parser().parse(markdown)
     except _TooDeep as error:
@@ -105,6 +108,17 @@ def parse(markdown: str, origin: str = "<markdown>") -> tuple:
                                   f"the generated Markdown nests lists or quotes deeper than "
                                   f"{MAX_NESTING} levels, which briefs do not support")) from None
     return _Builder(origin).blocks(SyntaxTreeNode(tokens).children)
+
+
+def refuse_unsafe(markdown: str, origin: str) -> None:
+    found = first_unsafe(markdown)
+    if found is not None:
+        offset, char = found
+        line = markdown.count("\n", 0, offset) + 1
+        column = offset - (markdown.rfind("\n", 0, offset) + 1) + 1
+        raise MarkupError(Problem(Location(origin, line, column), "",
+                                  f"{described(char)} (the generated Markdown has it: a "
+                                  "template's expression wrote it)"))
 
 
 class _Builder:

@@ -18,6 +18,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
+from ..data.characters import described, first_unsafe
 from ..data.richtext import Rich, escape_markdown
 from ..errors import Location, Problem, TemplateError
 from ..files import read_bounded
@@ -124,10 +125,17 @@ def _read_template(path: Path, folder: Path) -> str:
     data = read_bounded(path, MAX_TEMPLATE_BYTES, root=folder, error=TemplateError,
                         limit_name="a template's fixed bound")
     try:
-        return data.decode("utf-8")
+        source = data.decode("utf-8")
     except UnicodeDecodeError as failure:
         raise TemplateError.at(str(path), f"found bytes that are not UTF-8 at offset "
                                           f"{failure.start}, expected UTF-8 text") from None
+    found = first_unsafe(source, allowed="\r")       # a line may end in CR LF
+    if found is not None:
+        offset, char = found
+        line = source.count("\n", 0, offset) + 1
+        column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+        raise TemplateError.at(str(path), described(char), line=line, column=column)
+    return source
 
 
 def _current() -> bool:

@@ -21,11 +21,11 @@ of the data escaped.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 
 from pydantic_core import PydanticCustomError
 
+from .characters import described, first_unsafe, kind_of
 from .yamlsource import AmbiguousScalar, excerpt
 
 SEGMENT_KINDS = ("text", "em", "strong", "link")
@@ -37,30 +37,13 @@ _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = re.compile(r"[\t\r\n]")
 
 
-# Embedding, override and isolate controls: one left open reverses the text after it,
-# up to what briefgen writes next to the value (a citation, a cell's neighbour).
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def reject_unsafe_characters(value: str) -> str:
     """Text may hold any printable character, tab and newline; nothing else, and no
-    bidirectional control (a language's direction is the reader's to apply)."""
-    for position, char in enumerate(value):
-        if char in "\n\t":
-            continue
-        if char in BIDI_CONTROLS:
-            raise PydanticCustomError(
-                "bidi_control",
-                "found the bidirectional control U+{code} at offset {offset}, which reorders "
-                "the text around it; expected text without embedding, override or isolate "
-                "controls", {"code": f"{ord(char):04X}", "offset": position})
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs", "Co") or _is_noncharacter(char):
-            raise PydanticCustomError(
-                "unsafe_character",
-                "found the control or non-character U+{code} at offset {offset}, "
-                "expected printable text",
-                {"code": f"{ord(char):04X}", "offset": position})
+    bidirectional control (``characters``: the one rule for all text)."""
+    found = first_unsafe(value)
+    if found is not None:
+        offset, char = found
+        raise PydanticCustomError(kind_of(char), "{why}", {"why": described(char, offset)})
     return value
 
 
@@ -71,11 +54,6 @@ def reject_ambiguous(value: object) -> object:
                                   "as {reading}, expected text: put it in quotes",
                                   {"text": excerpt(value), "reading": value.reading})
     return value
-
-
-def _is_noncharacter(char: str) -> bool:
-    code = ord(char)
-    return (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF
 
 
 def escape_markdown(text: str) -> str:

@@ -18,6 +18,7 @@ import yaml
 
 from ..errors import Location, Problem
 from . import yamlsyntax
+from .characters import described, first_unsafe
 
 STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in
                  ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
@@ -162,12 +163,14 @@ class _Converter:
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.scalar(node)
+        return self.checked(node, path)
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict:
         result: dict = {}
         first_seen: dict = {}
         for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and not self.safe(key_node, path):
+                continue
             key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 self.problem(key_node, path, "found a key that is not text, expected a field name")
@@ -183,6 +186,17 @@ class _Converter:
             self.located.keys[path + (key,)] = here
             result[key] = self.convert(value_node, path + (key,))
         return result
+
+    def checked(self, node: yaml.ScalarNode, path: Path) -> object:
+        return self.scalar(node) if self.safe(node, path) else None
+
+    def safe(self, node: yaml.ScalarNode, path: Path) -> bool:
+        """Whether a scalar holds only characters text may hold (``characters``): every
+        value of every file, whatever field it is for, keys included; if not, a problem."""
+        found = first_unsafe(node.value)
+        if found is not None:
+            self.problem(node, path, described(found[1], found[0]))
+        return found is None
 
     def scalar(self, node: yaml.ScalarNode) -> object:
         text = node.value

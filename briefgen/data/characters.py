@@ -1,0 +1,55 @@
+"""The characters no text of a project may hold, wherever it is written.
+
+Any printable character, tab and newline may appear in a brief; these may not:
+
+* controls (Unicode category Cc), surrogates (Cs), private-use characters (Co) and
+  non-characters: they break XML, PDF text and a reader's tools, or mean nothing;
+* the embedding, override and isolate controls: one left open reverses the text after
+  it, up to what briefgen writes next to the value (a citation, a cell's neighbour, the
+  edition date).  A language's direction is the renderer's to apply, from ``lang``.
+
+One rule, applied where text enters: every scalar of every YAML file (``yamlsource``),
+every template's source, and the Markdown the templates produce (``compose.markup``),
+so a value from the data, a project file, a theme or a template's own words is held to
+it alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+_NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}-{chr(plane * 0x10000 + 0xFFFF)}"
+                         for plane in range(17))
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"           # controls but tab and newline
+    "\ud800-\udfff"                          # surrogates
+    "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"   # private use
+    "\ufdd0-\ufdef" + _NONCHARACTERS +
+    "\u202a-\u202e\u2066-\u2069]")           # embedding, override and isolate controls
+
+
+def first_unsafe(text: str, allowed: str = "") -> tuple[int, str] | None:
+    """The offset and character of the first character ``text`` may not hold (beyond
+    ``allowed``), or None."""
+    for match in _UNSAFE.finditer(text):
+        if match.group() not in allowed:
+            return match.start(), match.group()
+    return None
+
+
+def kind_of(char: str) -> str:
+    return "bidi_control" if char in BIDI_CONTROLS else "unsafe_character"
+
+
+def described(char: str, offset: int | None = None) -> str:
+    """What is wrong, in the words every layer uses; ``offset`` into the value, unless
+    the message's location points at the character itself."""
+    code = f"{ord(char):04X}"
+    where = "" if offset is None else f" at offset {offset}"
+    if char in BIDI_CONTROLS:
+        return (f"found the bidirectional control U+{code}{where}, which "
+                "reorders the text around it; expected text without embedding, override "
+                "or isolate controls")
+    return f"found the control or non-character U+{code}{where}, expected printable text"
