@@ -21,7 +21,7 @@ _HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 
 def channels(hex_colour: str) -> tuple[int, int, int]:
     """``#RRGGBB`` (with or without the ``#``) as its red, green and blue, 0 to 255."""
-    match = _HEX.match(hex_colour)
+    match = _HEX.fullmatch(hex_colour)
     if match is None:
         raise ValueError(f"found {hex_colour!r}, expected a colour written #RRGGBB")
     digits = match.group(1)

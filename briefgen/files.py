@@ -168,7 +168,7 @@ def temporary_name(path: Path) -> Path:
 
 
 def is_leftover(name: str) -> bool:
-    return bool(_LEFTOVER.match(name))
+    return bool(_LEFTOVER.fullmatch(name))
 
 
 def stage(path: Path, data: bytes) -> Path:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "briefgen"
@@ -111,6 +112,27 @@ def test_the_checker_finds_an_upward_import_and_a_cycle():
     assert layer_of("briefgen.build.builder") > layer_of("briefgen.data.model")
     assert _path_back("briefgen.data.model", edges) == [
         "briefgen.data.model", "briefgen.build.builder", "briefgen.data.model"]
+
+
+def anchored_patterns_matched_partly(source: str) -> list[str]:
+    """``NAME.match(`` or ``.search(`` of a module's pattern written ``^...$``: Python's
+    ``$`` also matches before a final newline, so ``"fr\\n"`` passes ``^[a-z]{2}$``
+    (an address with a newline once broke a table that way).  Such a pattern is used
+    with ``fullmatch``."""
+    names = re.findall(r"^(\w+) = re\.compile\(r?[\"'].*\$[\"']", source, re.M)
+    return [f"{name}.{how}" for name in names
+            for how in re.findall(rf"\b{name}\.(match|search)\(", source)]
+
+
+def test_no_anchored_pattern_is_matched_by_a_method_that_lets_a_newline_end_it():
+    partly = [f"{name}: {use}" for name, path in modules().items()
+              for use in anchored_patterns_matched_partly(path.read_text(encoding="utf-8"))]
+    assert partly == []
+
+
+def test_the_pattern_checker_finds_a_planted_partial_match():
+    planted = 'TAG = re.compile(r"^[a-z]{2}$")\nok = TAG.match(text)\n'
+    assert anchored_patterns_matched_partly(planted) == ["TAG.match"]
 
 
 if __name__ == "__main__":      # the layers and what each imports, for the notes

@@ -67,7 +67,8 @@ def test_the_markdown_carries_the_language_as_a_span_around_the_escaped_text(wri
 
 
 @pytest.mark.parametrize("lang, found", [("zh_CN", "'zh_CN'"), ("english", "'english'"),
-                                         ("ZH", "'ZH'"), (["zh"], "a list")])
+                                         ("ZH", "'ZH'"), (["zh"], "a list"),
+                                         ("fr\n", "'fr\\n'")])
 def test_a_lang_that_is_not_a_language_tag_is_refused_at_its_segment(write_brief, lang, found):
     path = write_brief(point_with({"text": "台湾海峡", "lang": lang}))
     with pytest.raises(DataError) as caught:
@@ -101,8 +102,9 @@ def test_a_template_s_span_in_an_unknown_language_is_refused_at_its_line():
 
 
 def test_the_block_tree_refuses_a_bad_tag_and_children_that_are_not_inlines():
-    with pytest.raises(ValueError, match="Language.lang must be a tag"):
-        b.Language("not a tag", (b.Text("x"),))
+    for tag in ("not a tag", "fr\n"):
+        with pytest.raises(ValueError, match="Language.lang must be a tag"):
+            b.Language(tag, (b.Text("x"),))
     with pytest.raises(TypeError, match="Language.children holds Paragraph"):
         b.Language("fr", (b.Paragraph((b.Text("x"),)),))
 

@@ -45,7 +45,7 @@ class DaskExecutor(Executor):
 
 def address(url: str) -> str:
     """The scheduler's TCP address, from ``dask://HOST:PORT``; anything else is refused."""
-    found = ADDRESS.match(url)
+    found = ADDRESS.fullmatch(url)
     if found is None or not 1 <= int(found["port"]) <= 65535:
         raise UsageError(f"found the executor '{url[:200]}', expected dask://HOST:PORT with a "
                          "host name or address and a port from 1 to 65535")

@@ -69,7 +69,7 @@ def edition_in_place(out: Path, brief_id: str, recorded: str | None) -> tuple[st
         edition = top_level_scalar(read_bounded(snapshot, MAX_SNAPSHOT, root=out), "edition")
     except BriefgenError:
         return recorded, False
-    return (edition if edition and DATE.match(edition) else recorded), True
+    return (edition if edition and DATE.fullmatch(edition) else recorded), True
 
 
 def outputs_in_place(out: Path, brief_id: str, names) -> list[Path]:
@@ -88,7 +88,7 @@ def previous_snapshot(out: Path, brief_id: str, edition: dt.date) -> Path | None
     if folder is None or not real_folder(folder):
         return None
     older = sorted(p for p in folder.iterdir()
-                   if DATE.match(p.name) and p.name < edition.isoformat() and
+                   if DATE.fullmatch(p.name) and p.name < edition.isoformat() and
                    real_folder(p) and child(out, f"{brief_id}/{FOLDER}/{p.name}/{SNAPSHOT}"))
     for candidate in reversed(older):
         if (candidate / SNAPSHOT).is_file():

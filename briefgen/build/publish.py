@@ -86,7 +86,7 @@ def output_name(brief_id: str, slot: str) -> str:
     """Where an output is written, relative to the output folder: a format's extension
     is its name, whether or not the format is installed now."""
     audience, fmt = slot.split("/")
-    if not NAME.match(fmt):
+    if not NAME.fullmatch(fmt):
         raise UsageError(f"found the format name '{fmt[:40]}', expected a file extension")
     return f"{brief_id}/{brief_id}-{audience}.{fmt}"
 

@@ -305,7 +305,7 @@ def bare_address_links(loaded: LoadedBrief, audience: Audience,
     problems, seen = [], set()
     for link in links_in(document.blocks):
         text = blocks.plain_text(link.children).strip()
-        if BARE_ADDRESS.match(text) and text not in seen:
+        if BARE_ADDRESS.fullmatch(text) and text not in seen:
             seen.add(text)
             problems.append(_bare_address(loaded, audience, text))
     return problems

@@ -88,7 +88,7 @@ class Language:
     children: tuple
 
     def __post_init__(self) -> None:
-        if not isinstance(self.lang, str) or not LANGUAGE_PATTERN.match(self.lang):
+        if not isinstance(self.lang, str) or not LANGUAGE_PATTERN.fullmatch(self.lang):
             raise ValueError(f"Language.lang must be a tag such as zh-CN, got {self.lang!r}")
         _check_all(self, "children", self.children, INLINE_TYPES)
 

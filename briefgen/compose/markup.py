@@ -276,7 +276,7 @@ class _Builder:
 
     def citation(self, node: SyntaxTreeNode, text: str) -> b.Citation:
         """``[\\[1, 3\\]]{.cite}``: source numbers from 1, ascending, in brackets."""
-        match = CITATION.match(text)
+        match = CITATION.fullmatch(text)
         numbers = tuple(int(n) for n in match.group(1).split(",")) if match else ()
         if not numbers or list(numbers) != sorted(set(numbers)) or 0 in numbers:
             raise self.fail(node, f"a citation {excerpt(text)!r} (expected source numbers "
@@ -285,7 +285,7 @@ class _Builder:
 
     def language(self, node: SyntaxTreeNode, lang: str, children: tuple) -> b.Language:
         """Text in another language: its tag must be one a brief's ``language`` could be."""
-        if not LANGUAGE_PATTERN.match(lang):
+        if not LANGUAGE_PATTERN.fullmatch(lang):
             raise self.fail(node, f"a span in the language {excerpt(lang)!r} (expected a "
                                   "language tag such as zh-CN)")
         return b.Language(lang, children)

@@ -216,7 +216,7 @@ def _language(item: dict, index: int) -> str | None:
     if "lang" not in item:
         return None
     lang = item["lang"]
-    if not isinstance(lang, str) or not LANGUAGE_PATTERN.match(lang):
+    if not isinstance(lang, str) or not LANGUAGE_PATTERN.fullmatch(lang):
         raise PydanticCustomError(
             "rich_text", "segment {index} has lang {lang}, expected a language tag such as "
             "zh-CN or ru (two lowercase letters, then optionally '-' and two capitals)",

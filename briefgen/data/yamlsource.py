@@ -214,7 +214,7 @@ def _yaml11_reading(resolver: yaml.SafeLoader, node: yaml.ScalarNode, tag: str) 
     kind = tag.rsplit(":", 1)[-1]
     if kind == "bool":
         return f"a boolean ({str(resolver.construct_yaml_bool(node)).lower()})"
-    if kind == "int" and _DECIMAL.match(node.value):
+    if kind == "int" and _DECIMAL.fullmatch(node.value):
         return _long_decimal(node.value)
     if kind in ("int", "float"):
         return _number_reading(resolver, node, kind)

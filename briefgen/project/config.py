@@ -40,7 +40,7 @@ def _inside(value: str) -> str:
 def _template_name(value: str) -> str:
     """A template is a file ending .j2 inside the templates folder."""
     parts = _inside(value).split("/")
-    if not value.endswith(".j2") or not all(TEMPLATE_PART.match(p) for p in parts):
+    if not value.endswith(".j2") or not all(TEMPLATE_PART.fullmatch(p) for p in parts):
         raise ValueError(f"found the template name '{excerpt(value)}', expected a file name "
                          "ending .j2 of letters, digits, '.', '_' and '-'")
     return value

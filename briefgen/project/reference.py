@@ -207,7 +207,7 @@ class _Structure:
 
 def _number(element, attribute: str, part: str) -> str:
     value = _attribute(element, attribute)
-    if not _NUMBER.match(value):
+    if not _NUMBER.fullmatch(value):
         raise Refused(f"has the list numbering id {value[:20]!r} in {part}, expected a "
                       "number")
     return value

@@ -29,7 +29,7 @@ class Formats:
         self.twice: dict[str, list] = {}    # names two packages register: refused by name
         self.misnamed: list = []            # names that are no file extension: refused
         for entry in sorted(entries, key=lambda e: (e.name, e.value)):
-            if not NAME.match(entry.name):
+            if not NAME.fullmatch(entry.name):
                 self.misnamed.append(entry)
                 continue
             if entry.name in self.entries and self.entries[entry.name].value != entry.value:

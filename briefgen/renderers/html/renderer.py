@@ -117,7 +117,7 @@ class HtmlRenderer(Renderer):
         element(head, "style", style)
 
     def stylesheet(self, document: b.Document, furniture: Furniture) -> str:
-        colours = {name: colour if COLOUR.match(colour) else self.theme.muted_colour
+        colours = {name: colour if COLOUR.fullmatch(colour) else self.theme.muted_colour
                    for value, name in self.statuses.items()
                    for colour in (document.status_colours[value],)}
         return "\n".join(part for part in (
