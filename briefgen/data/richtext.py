@@ -31,6 +31,11 @@ from .yamlsource import AmbiguousScalar, excerpt
 SEGMENT_KINDS = ("text", "em", "strong", "link")
 FORMATTED_KINDS = SEGMENT_KINDS[1:]
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")   # a BCP 47 tag: en-GB, zh-CN, ru
+# The languages of those tags written right to left, in the script CLDR gives each by
+# default (Arabic, Divehi, Persian, Hebrew, Kashmiri, Pashto, Sindhi, Uyghur, Urdu,
+# Yiddish; iw and ji are Hebrew's and Yiddish's older codes).
+RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "iw", "ji", "ks", "ps", "sd", "ug", "ur",
+                           "yi"})
 # An address: http(s) or mailto, no space, quote, angle bracket, backslash or bidi control.
 URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\" "\u202a-\u202e\u2066-\u2069" "]+$")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
@@ -54,6 +59,11 @@ def reject_ambiguous(value: object) -> object:
                                   "as {reading}, expected text: put it in quotes",
                                   {"text": excerpt(value), "reading": value.reading})
     return value
+
+
+def direction(tag: str) -> str:
+    """``rtl`` for a language written right to left, else ``ltr``."""
+    return "rtl" if tag.partition("-")[0] in RIGHT_TO_LEFT else "ltr"
 
 
 def escape_markdown(text: str) -> str:

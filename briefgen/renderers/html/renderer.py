@@ -25,6 +25,7 @@ from lxml import etree
 from ...compose import blocks as b
 from ...compose.frame import DETAILS_SEPARATOR
 from ...compose.labels import fill
+from ...data.richtext import direction
 from ..base import Renderer
 from ..headings import HeadingOutline
 from ..page import KEEP_WHOLE
@@ -88,7 +89,8 @@ class HtmlRenderer(Renderer):
         self.rules: list[str] = []          # the document's own rules: table widths
         self.tables = 0
         self.in_link = False
-        root = etree.Element("html", lang=document.meta.language)
+        self.direction = direction(document.meta.language)
+        root = etree.Element("html", lang=document.meta.language, dir=self.direction)
         head = etree.SubElement(root, "head")
         body = etree.SubElement(root, "body")
         furniture = self.dispatch(document.furniture)
@@ -319,7 +321,13 @@ class HtmlRenderer(Renderer):
         element(parent, "span", node.value, class_=f"status {name}" if name else "status")
 
     def render_language(self, node: b.Language, parent) -> None:
-        self.inlines(element(parent, "span", lang=node.lang), node.children)
+        """A span in its language; in a language written the other way, with its
+        direction too, which also isolates it from the text around it."""
+        around, self.direction = self.direction, direction(node.lang)
+        span = element(parent, "span", lang=node.lang,
+                       dir=self.direction if self.direction != around else None)
+        self.inlines(span, node.children)
+        self.direction = around
 
     def render_citation(self, node: b.Citation, parent) -> None:
         """``[1, 3]``: each number that the sources list holds links to its entry."""

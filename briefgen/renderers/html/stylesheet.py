@@ -1,6 +1,8 @@
 """The HTML's one stylesheet, made from the theme: the same faces, colours and
 proportions as the DOCX and the PDF, a narrow-screen layout, and print pages (A4 or
 Letter, the theme's margins) with the furniture, the marking among it, on every page.
+Indents, bars and alignment are logical (``inline-start``, ``start``, ``end``), so a
+right-to-left brief is laid out from the right.
 
 Nothing from the data is written into CSS but strings made by ``css_string``, which
 escapes every character that could end a string, a rule or the style element.
@@ -102,7 +104,7 @@ h5, h6 {{ margin: 1.4em 0 0.4em; font-family: {heading}; font-size: 1em; \
 color: {t.heading_colour}; }}
 p, li, h1, h2, h3, h4, h5, h6, caption {{ overflow-wrap: break-word; }}
 p {{ margin: 0 0 0.8em; }}
-ul, ol {{ margin: 0 0 0.8em; padding-left: 1.6em; }}
+ul, ol {{ margin: 0 0 0.8em; padding-inline-start: 1.6em; }}
 li > ul, li > ol {{ margin: 0.3em 0 0; }}
 li {{ margin-bottom: 0.3em; }}
 li > p {{ margin-bottom: 0.3em; }}
@@ -111,15 +113,15 @@ a:focus-visible, .table:focus-visible {{ outline: 2px solid {t.link_colour}; out
 code {{ font-family: {font_stack("DejaVu Sans Mono")}; font-size: 0.9em; }}
 .status {{ font-weight: bold; color: {t.muted_colour}; }}
 .callout {{ margin: 1.2em 0; padding: 0.8em 1em; background: {t.callout_fill}; \
-border-left: 4px solid {t.accent_colour}; }}
+border-inline-start: 4px solid {t.accent_colour}; }}
 .callout > :first-child {{ margin-top: 0; }}
 .callout > :last-child {{ margin-bottom: 0; }}
 .caption {{ font-family: {heading}; font-weight: bold; }}
 hr {{ margin: 2em 0; border: 0; border-top: 1px solid {t.accent_colour}; }}
 .sources li:target, a.citation:target {{ background: {t.callout_fill}; }}
-.backlinks {{ margin-left: 0.4em; }}
+.backlinks {{ margin-inline-start: 0.4em; }}
 .backlinks a {{ display: inline-block; min-width: 24px; min-height: 24px; \
-margin-left: 0.15em; text-align: center; }}"""
+margin-inline-start: 0.15em; text-align: center; }}"""
 
 
 def _tables(t: Theme) -> str:
@@ -127,15 +129,15 @@ def _tables(t: Theme) -> str:
 .table {{ margin: 1.2em 0; overflow-x: auto; }}
 table {{ width: 100%; border-collapse: collapse; font-family: {font_stack(t.table_font)}; \
 font-size: {em(t.table_size, t.body_size)}; line-height: 1.3; }}
-caption {{ padding-bottom: 0.5em; caption-side: top; text-align: left; \
+caption {{ padding-bottom: 0.5em; caption-side: top; text-align: start; \
 font-family: {font_stack(t.heading_font)}; font-size: {em(t.body_size, t.table_size)}; \
 font-weight: bold; color: {t.text_colour}; }}
-th, td {{ padding: 0.4em 0.6em; text-align: left; vertical-align: top; \
+th, td {{ padding: 0.4em 0.6em; text-align: start; vertical-align: top; \
 border-bottom: 1px solid {t.rule_colour}; }}
 thead th {{ background: {t.table_header_fill}; color: {t.table_header_text}; }}
 tbody tr:nth-child(even) {{ background: {t.table_stripe_fill}; }}
 .align-center {{ text-align: center; }}
-.align-right {{ text-align: right; }}"""
+.align-right {{ text-align: end; }}"""
 
 
 def _narrow() -> str:
