@@ -207,6 +207,21 @@ def test_each_citation_links_to_its_source_and_each_source_back_to_each_citation
     assert len(ids) == len([e for e in page.iter() if e.get("id")]), "ids are unique"
 
 
+def test_each_link_back_is_named_with_what_it_shows(seed_pages):
+    """Letters when a source is cited more than once, and each name holds its letter
+    (the name a voice user speaks contains the visible label)."""
+    page = parsed(seed_pages["analytical"])
+    entries = page.findall(".//ol[@class='sources']/li")
+    shown = [[(a.text, a.get("aria-label")) for a in li.iterfind(".//a[@href]")
+              if a.get("href").startswith("#cite-")] for li in entries]
+    many = next(links for links in shown if len(links) > 1)
+    assert [text for text, _ in many][:3] == ["a", "b", "c"]
+    assert [name for _, name in many][:2] == ["Back to citation a of source 1",
+                                              "Back to citation b of source 1"]
+    single = next(links for links in shown if len(links) == 1)
+    assert single[0][0] == "\u21a9" and single[0][1].startswith("Back to citation 1 of ")
+
+
 def test_a_number_outside_the_sources_list_or_inside_a_link_stays_text():
     sources = b.OrderedList((b.ListItem((b.Paragraph((b.Text("Only source"),)),)),),
                             sources=True)
@@ -263,8 +278,9 @@ def test_the_page_fetches_nothing_and_its_policy_forbids_every_script(seed_pages
 
 
 @pytest.mark.parametrize("url, why", [("https://example.org/x\n", "expected"),
-                                      ("https://example.org/\u202egpj.exe", "expected")])
-def test_a_link_address_ending_in_a_line_break_or_holding_a_bidi_control_is_refused(
+                                      ("https://example.org/\u202egpj.exe", "expected"),
+                                      ("https:///", "expected"), ("http:///etc", "expected")])
+def test_a_link_address_with_no_host_a_final_line_break_or_a_bidi_control_is_refused(
         tmp_path, url, why):
     data = seed_data()
     data["sections"][0]["points"][0]["text"] = [{"link": "the report", "url": url}, " (annex)"]

@@ -36,8 +36,11 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")   # a BCP 47 tag: en-GB
 # Yiddish; iw and ji are Hebrew's and Yiddish's older codes).
 RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "iw", "ji", "ks", "ps", "sd", "ug", "ur",
                            "yi"})
-# An address: http(s) or mailto, no space, quote, angle bracket, backslash or bidi control.
-URL_PATTERN = re.compile(r"^(https?://|mailto:)[^\s<>\"'`\\" "\u202a-\u202e\u2066-\u2069" "]+$")
+# An address: http(s) with a host, or mailto; no space, quote, angle bracket, backslash
+# or bidi control.
+_URL_CHAR = r"[^\s<>\"'`\\" "\u202a-\u202e\u2066-\u2069" "]"
+_URL_HOST_START = r"[^\s<>\"'`\\/" "\u202a-\u202e\u2066-\u2069" "]"    # http:/// has no host
+URL_PATTERN = re.compile(rf"^(https?://{_URL_HOST_START}{_URL_CHAR}*|mailto:{_URL_CHAR}+)$")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = re.compile(r"[\t\r\n]")
 

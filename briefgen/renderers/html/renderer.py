@@ -238,9 +238,13 @@ class HtmlRenderer(Renderer):
             return
         links = element(entry, "span", class_="backlinks")
         for occurrence in range(1, count + 1):
-            label = fill(self.labels["back_to_citation"], number=number, occurrence=occurrence)
-            element(links, "a", "\u21a9" if count == 1 else occurrence_mark(occurrence),
-                    href=f"#{Citations.anchor(number, occurrence)}", aria_label=label)
+            # Several links show letters, and each one's name holds its letter: a voice
+            # user says what is seen ("Back to citation b of source 1").
+            shown = "\u21a9" if count == 1 else occurrence_mark(occurrence)
+            label = fill(self.labels["back_to_citation"], number=number,
+                         occurrence=occurrence if count == 1 else shown)
+            element(links, "a", shown, href=f"#{Citations.anchor(number, occurrence)}",
+                    aria_label=label)
 
     def render_table(self, node: b.Table, parent, caption: b.Caption | None = None) -> None:
         self.tables += 1
