@@ -113,3 +113,30 @@ def test_what_a_template_computes_is_held_to_the_rule_before_it_is_parsed(tmp_pa
     assert line.startswith("data/brief.yaml (public.md.j2):"), line
     assert "found the " in line and code in line and "a template's expression" in line
     assert not (tmp_path / "out" / "brief").exists()
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2060 \ufeff", "\u00ad", "\u3164", " \u200d "])
+@pytest.mark.parametrize("where", ["title", "column", "emphasis"])
+def test_a_text_of_invisible_characters_alone_is_refused_as_showing_nothing(tmp_path, where,
+                                                                            invisible):
+    brief = minimal_brief()
+    if where == "title":
+        brief["title"] = invisible
+    elif where == "column":
+        brief["sections"][0]["tables"][0]["columns"][0] = invisible
+    else:
+        brief["summary"] = [["Before ", {"em": invisible}]]
+    write_files(tmp_path, {"data/brief.yaml": yaml.safe_dump(brief)})
+    result = run("validate", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout
+    (line,) = problem_lines(result.stderr)
+    assert "shows nothing" in line or "is empty" in line, line
+
+
+def test_joiners_inside_words_are_kept(tmp_path):
+    brief = minimal_brief(title="می\u200cخواهم 👩\u200d💻 co\u00adoperation")
+    write_files(tmp_path, {"data/brief.yaml": yaml.safe_dump(brief, allow_unicode=True)})
+    result = run("build", "--format", "html", "--audience", "public", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "brief" / "brief-public.html").read_text(encoding="utf-8")
+    assert "<h1>می\u200cخواهم 👩\u200d💻 co\u00adoperation</h1>" in html

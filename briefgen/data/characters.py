@@ -17,6 +17,7 @@ it alike.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -53,3 +54,15 @@ def described(char: str, offset: int | None = None) -> str:
                 "reorders the text around it; expected text without embedding, override "
                 "or isolate controls")
     return f"found the control or non-character U+{code}{where}, expected printable text"
+
+
+# Characters that take no room and show nothing: fillers of Hangul and Braille, the
+# combining grapheme joiner (format characters, Cf, are found by their category).
+_BLANK_FILLERS = frozenset("\u034f\u115f\u1160\u2800\u3164\uffa0")
+
+
+def is_blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: only spaces, format characters (zero-width space,
+    joiners, word joiner, soft hyphen, byte-order mark) and blank fillers."""
+    return all(char.isspace() or char in _BLANK_FILLERS or unicodedata.category(char) == "Cf"
+               for char in text)

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import richtext
+from .characters import is_blank
 from .yamlsource import listing
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -42,9 +43,17 @@ def _within_limit(value, info: ValidationInfo):
     return value
 
 
+def _visible(value: str) -> str:
+    """A title, name or caption must show something: zero-width and other invisible
+    characters alone would make a heading or a column a screen reader announces empty."""
+    if value and is_blank(value):
+        raise ValueError(f"found {value!r}, which shows nothing, expected some words")
+    return value
+
+
 PlainText = Annotated[str, BeforeValidator(richtext.reject_ambiguous), AfterValidator(_within_limit),
                       AfterValidator(richtext.reject_unsafe_characters), AfterValidator(_one_line),
-                      Field(min_length=1)]
+                      Field(min_length=1), AfterValidator(_visible)]
 LANGUAGE_SCHEMA = {"type": "string", "pattern": richtext.LANGUAGE_PATTERN.pattern,
                    "description": "A BCP 47 language tag such as zh-CN"}
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from pydantic_core import PydanticCustomError
 
-from .characters import described, first_unsafe, kind_of
+from .characters import described, first_unsafe, is_blank, kind_of
 from .yamlsource import AmbiguousScalar, excerpt
 
 SEGMENT_KINDS = ("text", "em", "strong", "link")
@@ -184,7 +184,7 @@ def _spaced(text: str) -> str:
 
 
 def _nonempty(rich: Rich) -> Rich:
-    if not rich.plain():
+    if is_blank(rich.plain()):
         raise PydanticCustomError("rich_text", "found empty text, expected some words", {})
     return rich
 
@@ -218,7 +218,7 @@ def _formatted(kind: str, item: dict, index: int) -> Segment:
     elif url is not None:
         raise PydanticCustomError(
             "rich_text", "segment {index} has a url but is not a link", {"index": index + 1})
-    if not text.strip():
+    if is_blank(text):
         raise PydanticCustomError(
             "rich_text", "segment {index} is empty, expected some words", {"index": index + 1})
     return Segment(kind, text, url if kind == "link" else None, _language(item, index))
