@@ -84,6 +84,22 @@ def test_a_second_build_with_nothing_changed_renders_nothing(tmp_path):
     assert result.returncode == 0 and "nothing to do" in result.stderr
 
 
+@pytest.mark.parametrize("project_file, why", [
+    ("audiences:\n  executive: {}\n  public: {}\n", "analytical"),    # one the data names
+    ("limits: {max_text_chars: 50}\n", "max_text_chars")])
+def test_a_project_file_change_that_makes_current_data_wrong_is_not_up_to_date(
+        tmp_path, project_file, why):
+    """What the data is validated against is in every output's key: after such a change
+    the build validates again and fails, as validate does, instead of 'nothing to do'."""
+    root = make_project(tmp_path)
+    assert build(Project.at(root)).ok
+    (root / "briefgen.yaml").write_text(project_file, encoding="utf-8")
+    result = run_cli(root, "build")
+    assert result.returncode == 1 and "nothing to do" not in result.stderr, result.stderr
+    assert why in result.stderr
+    assert run_cli(root, "validate").returncode == 1
+
+
 def test_changing_one_brief_rebuilds_only_that_brief(tmp_path):
     root = make_project(tmp_path, copies=2)
     build(Project.at(root))

@@ -417,6 +417,23 @@ def test_a_broken_project_file_is_shown_on_the_index_and_in_every_page(table, cl
     assert not parsed(client.get("/")).find_class("problems")
 
 
+def test_an_audience_dropped_and_put_back_breaks_and_brings_back_the_other_pages(
+        table, client, project):
+    """The seed names the analytical audience: without it every page of the brief has
+    problems (as validate says), and with it back they show again, with no restart."""
+    view = f"/brief/{SEED}/executive/view"
+    assert client.get(view).status_code == 200
+    (project / "briefgen.yaml").write_text("audiences:\n  executive: {}\n  public: {}\n",
+                                           encoding="utf-8")
+    table.rebuild()
+    assert client.get(view).status_code == 422
+    assert run_in_process("validate", cwd=project).returncode == 1
+    (project / "briefgen.yaml").write_text(
+        "audiences:\n  executive: {}\n  analytical: {}\n  public: {}\n", encoding="utf-8")
+    table.rebuild()
+    assert client.get(view).status_code == 200
+
+
 def test_a_download_of_a_broken_brief_shows_why(table, client, project):
     edit(project / "data" / f"{SEED}.yaml", "title:", "title: [")
     table.rebuild()
@@ -443,6 +460,8 @@ def test_a_removed_data_file_leaves_the_index_and_its_open_pages_hear_of_it(tabl
 
 def test_data_files_named_with_any_bytes_are_listed_with_their_problems(project):
     shutil.copy(project / "data" / "second.yaml", project / "data" / "tab\tname.yaml")
+    for name in ("back\\slash.yaml", "...yaml", "per%2fcent.yaml"):   # each URL the guard
+        shutil.copy(project / "data" / "second.yaml", project / "data" / name)  # would refuse
     (project / "data" / "second.yaml").rename(os.fsdecode(b"data/\xff-second.yaml"))
     table = Table(Path("."))
     table.rebuild()

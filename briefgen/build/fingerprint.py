@@ -36,7 +36,10 @@ class Fingerprints:
         settings = {k: v for k, v in vars(audience).items() if k != "origins"}
         if id(theme) not in self._themes:
             self._themes[id(theme)] = theme_fingerprint(theme)
+        # What the data is validated against (the audiences it may name, the levels, the
+        # limits) is in every key: a change there can make a current output's data wrong.
         return digest(code_fingerprint(), repr(sorted(settings.items())),
-                       repr(self.project.levels),
+                       repr(sorted(a.name for a in self.project.audiences)),
+                       repr(self.project.levels), repr(self.project.limits),
                        templates_fingerprint(self.project.environment(), audience.template),
                        self._themes[id(theme)], fmt, installed().origin(fmt))

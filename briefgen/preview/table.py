@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from ..build.manifest import Manifest
 from ..build.plan import Job, plan
@@ -29,6 +30,7 @@ from ..data.yamlsource import top_level_scalar
 from ..errors import INTERRUPTS, BriefgenError, UsageError, printable
 from ..project import Project
 from ..renderers import formats as known_formats
+from .guard import suspicious
 
 SHOWN = "html"            # the format a page shows, rendered on every change
 MAX_TITLE = 200
@@ -84,6 +86,7 @@ class Table:
         self.audiences: dict[str, str] = {}    # name -> label
         self.downloads: dict = {}      # (name, audience, format) -> (input key, bytes)
         self.version = 0                   # counts the rebuilds that changed anything
+        self.busy = False                  # while a render runs (a signal then ends it)
 
     # ------------------------------------------------------------ looking up
 
@@ -107,6 +110,7 @@ class Table:
         before, index = self._shown(), self._index()
         rendered: list[str] = []
         try:
+            self.busy = True
             self._replan()
             rendered = self._render_outdated()
         except BriefgenError as error:
@@ -115,6 +119,8 @@ class Table:
             raise
         except Exception as error:  # noqa: BLE001 - a bug must not stop the preview
             self.problems = (internal_error(self.root, error),)
+        finally:
+            self.busy = False
         pages, changed = self._changed_since(before), self._index() != index
         if pages or changed:
             self.version += 1
@@ -176,8 +182,8 @@ class Table:
             return [made for a in audiences for made in self._render(entry, [a])]
         for audience, slot in zip(audiences, slots):
             page = entry.pages[audience]
-            if done.problems:
-                show(page, job.keys[slot], None, tuple(done.problems))
+            if done.problems:       # no key kept: the next change tries it again, as
+                show(page, None, None, tuple(done.problems))   # its cause may lie elsewhere
             else:
                 show(page, job.keys[slot], done.rendered[slot].data, ())
         return [f"{entry.path}: {slot}" for slot in slots]
@@ -190,6 +196,13 @@ class Table:
         problems if it cannot be made."""
         if self.problems or entry.job is None:
             raise BriefgenError(list(self.problems or entry.problems))
+        self.busy = True
+        try:
+            return self._download(entry, audience, fmt)
+        finally:
+            self.busy = False
+
+    def _download(self, entry: Entry, audience: str, fmt: str) -> bytes:
         slot = f"{audience}/{fmt}"
         planned = plan(self.project, self.manifest, [entry.path], [audience], [fmt],
                        force=True)
@@ -234,9 +247,17 @@ def url_names(paths: list[Path]) -> dict[Path, str]:
     system allows any bytes) is named by its digest instead."""
     stems = Counter(path.stem for path in paths)
     names = {path: path.stem if stems[path.stem] == 1 else path.name for path in paths}
-    return {path: name if printable_text(name) else
+    return {path: name if printable_text(name) and servable(name) else
             "file-" + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16]
             for path, name in names.items()}
+
+
+def servable(name: str) -> bool:
+    """Whether a page's URL made of ``name`` passes the guard (a name with a backslash,
+    or a dot part such as ``..``, would be listed and then refused), whoever decodes it
+    once more (a name holding ``%`` is named by its digest too)."""
+    path = f"/brief/{quote(name, safe='')}/x/"
+    return "%" not in name and not suspicious(unquote(path), path.encode("ascii"))
 
 
 def printable_text(name: str) -> bool:
