@@ -204,3 +204,21 @@ def test_sigterm_stops_it_as_a_scheduler_would(project):
     with preview(project) as running:
         running.process.send_signal(signal.SIGTERM)
         assert running.process.wait(timeout=20) == 143
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_a_long_render_stops_it_at_once(project, sig, code):
+    """A template that loops for minutes holds the render; Ctrl-C ends it now, not after
+    the render's time bound (120 s)."""
+    with preview(project) as running:
+        template = project / "templates" / "executive.md.j2"
+        template.parent.mkdir(exist_ok=True)
+        template.write_text('{% extends "builtin/executive.md.j2" %}{% block summary %}'
+                            "{% for i in range(100000) %}{% for j in range(100000) %}"
+                            "{% endfor %}{% endfor %}{% endblock %}\n", encoding="utf-8")
+        time.sleep(1.5)                       # the watcher has seen it and is rendering
+        started = time.monotonic()
+        running.process.send_signal(sig)
+        assert running.process.wait(timeout=20) == code
+        assert time.monotonic() - started < 10
+        running.process.stderr.close()

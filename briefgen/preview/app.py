@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..errors import BriefgenError
+from ..errors import BriefgenError, Stopped
 from . import pages
 from .events import Hub
 from .guard import Guard, Served
@@ -109,6 +109,8 @@ async def download(request) -> Response:
     table, entry, audience = named
     try:
         data = table.download(entry, audience, fmt)
+    except Stopped:                   # a signal ended the render: the server is stopping
+        return PlainTextResponse("Stopping\n", status_code=503)
     except BriefgenError as error:
         return html(pages.download_problems(entry, audience, fmt, tuple(error.problems)),
                     PROBLEMS_POLICY, 422)

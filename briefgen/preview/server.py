@@ -7,7 +7,10 @@ which.  Renders run in the server's own thread, the process's main one, where th
 project's limits bound them in time and memory; the renders of a change are done
 before the change is announced to the pages.  SIGINT or SIGTERM stop the server
 gracefully: the event streams end, the watcher and any build stop, and ``serve``
-returns the signal's number for the command line to exit with.
+returns the signal's number for the command line to exit with.  A signal that comes
+while a render holds the loop ends the render at once (``Stopped``, raised into it and
+caught where the render was asked for), and the server then stops as from idle, rather
+than after the render's time bound.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import uvicorn
 
-from ..errors import BriefgenError, UsageError
+from ..errors import BriefgenError, Stopped, UsageError
 from ..project import Project
 from .app import create_app
 from .events import Hub
@@ -43,8 +46,11 @@ class Preview:
                  builds: Builds | None = None):
         self.table, self.hub, self.say, self.builds = table, hub, say, builds
 
-    def changed(self) -> Rebuilt:
-        rebuilt = self.table.rebuild()
+    def changed(self) -> Rebuilt | None:
+        try:
+            rebuilt = self.table.rebuild()
+        except Stopped:          # a signal ended the render: the server is stopping
+            return None
         self.hub.publish(self.table.version, rebuilt)
         self.report(rebuilt)
         if self.builds is not None and (rebuilt.rendered or rebuilt.pages):
@@ -69,9 +75,10 @@ class _Server(uvicorn.Server):
     """uvicorn's server, stopped by SIGINT and SIGTERM as briefgen's commands are: the
     signal is kept for the exit code, not raised again once the server has stopped."""
 
-    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None]):
+    def __init__(self, config: uvicorn.Config, on_stop: Callable[[], None],
+                 busy: Callable[[], bool] = lambda: False):
         super().__init__(config)
-        self.on_stop, self.signum = on_stop, 0
+        self.on_stop, self.busy, self.signum = on_stop, busy, 0
         self.loop: asyncio.AbstractEventLoop | None = None     # set once it runs
 
     @contextmanager
@@ -88,6 +95,8 @@ class _Server(uvicorn.Server):
         self.signum = self.signum or sig
         if self.loop is not None:         # a signal handler may not touch the loop itself
             self.loop.call_soon_threadsafe(self.on_stop)
+        if self.busy():        # a render holds the loop: end it now; the loop then stops
+            raise Stopped(128 + sig)
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, write: bool = False,
@@ -102,7 +111,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000, write: bool 
         preview.report(table.rebuild())
         watcher = Watcher(table, preview.changed, say)
         server = _Server(configured(create_app(table, served, hub)),
-                         lambda: (hub.close(), watcher.stop()))
+                         lambda: (hub.close(), watcher.stop()), lambda: table.busy)
         asyncio.run(_running(server, listening, watcher,
                              lambda: (preview.changed(), announce(served, say)),
                              preview.builds))
