@@ -454,7 +454,12 @@ def test_a_removed_data_file_leaves_the_index_and_its_open_pages_hear_of_it(tabl
     (project / "data" / "second.yaml").unlink()
     rebuilt = table.rebuild()
     assert rebuilt.index and ("second", "public") in rebuilt.pages
-    assert client.get("/brief/second/public/view").status_code == 404
+    gone = client.get("/brief/second/public/view")
+    assert gone.status_code == 404
+    shown = parsed(gone)
+    assert "preview-gone" in shown.body.get("class")
+    assert shown.findtext(".//h1") == "This brief or audience is no longer in the project"
+    assert [(a.get("href"), a.get("target")) for a in shown.iter("a")] == [("/", "_top")]
     assert "/brief/second/public/" not in client.get("/").text
 
 

@@ -129,6 +129,21 @@ def test_a_saved_change_shows_by_itself_where_the_reader_was(project, page):  # 
     assert code == 130 and "Traceback" not in stderr
 
 
+def test_an_open_page_of_a_removed_brief_says_so_and_leads_to_the_index(
+        project, page):  # noqa: F811
+    with preview(project) as running:
+        page.goto(f"{running.url}brief/{SEED}/executive/")
+        frame_shows(page, "Taiwan Contingency")
+        (project / "data" / f"{SEED}.yaml").unlink()
+        frame_shows(page, "no longer in the project")
+        assert page.get_by_role("status").inner_text() == \
+            "This brief or audience is no longer in the project."
+        page.frame_locator("#brief").get_by_role("link", name="Back to every brief").click()
+        page.wait_for_url(running.url, timeout=WAIT_MS)
+        code, stderr = running.stop()
+    assert code == 130 and "Traceback" not in stderr
+
+
 def test_a_broken_file_shows_its_located_problem_and_the_fix_brings_it_back(
         project, page):  # noqa: F811
     data = project / "data" / f"{SEED}.yaml"

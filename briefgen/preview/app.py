@@ -83,8 +83,8 @@ async def wrapper(request) -> Response:
 async def view(request) -> Response:
     """The brief's HTML as the build makes it, or its problems in its place."""
     named = found(request)
-    if named is None:
-        return not_found()
+    if named is None:                  # a frame open on a brief or audience now gone
+        return html(pages.gone_page(), PROBLEMS_POLICY, 404)
     table, entry, audience = named
     page = entry.pages[audience]
     problems = table.problems_of(page)

@@ -77,7 +77,8 @@ def wrapper(table: Table, entry: Entry, audience: str) -> bytes:
     frame = E.IFRAME(id="brief", src=view_url(entry.name, audience),
                      title=f"The brief {entry.title}, for the {label} audience",
                      sandbox="allow-same-origin allow-popups "
-                             "allow-popups-to-escape-sandbox",
+                             "allow-popups-to-escape-sandbox "
+                             "allow-top-navigation-by-user-activation",   # a click only
                      **{"data-name": entry.name, "data-audience": audience,
                         "data-view": view_url(entry.name, audience)})
     header = E.HEADER(E.H1(entry.title, " ", E.SPAN(label, E.CLASS("audience"))),
@@ -114,6 +115,16 @@ def problems_page(entry: Entry, page: Page, problems: tuple) -> bytes:
                   E.P("Fix the file and save it: the brief comes back by itself."),
                   id="main")
     return document(f"Problems: {entry.title}", body, marked="preview-problems")
+
+
+def gone_page() -> bytes:
+    """What the frame shows once its brief or audience has left the project: the page
+    that held it says so (``preview-gone``) and leads back to the index."""
+    body = E.MAIN(E.H1("This brief or audience is no longer in the project"),
+                  E.P("Its file was removed or renamed, or its audience was taken out of "
+                      "briefgen.yaml. ", E.A("Back to every brief", href="/", target="_top")),
+                  id="main")
+    return document("Gone from the project", body, marked="preview-problems preview-gone")
 
 
 def download_problems(entry: Entry, audience: str, fmt: str, problems: tuple) -> bytes:

@@ -42,7 +42,10 @@
     }
     restore = null;
     const path = frame.contentWindow.location.pathname;
-    if (path.endsWith("/last-good")) {
+    const shown = frame.contentDocument;
+    if (shown && shown.body && shown.body.classList.contains("preview-gone")) {
+      say("This brief or audience is no longer in the project.");
+    } else if (path.endsWith("/last-good")) {
       say("Showing the last good version, without the latest changes.");
     } else if (problems) {
       say("The brief has problems: fix them and save.");
