@@ -329,12 +329,19 @@ class TestTablesOfAnyWidth:
         drawn = chars(pdf_file(project, "analytical"))
         assert sum(1 for c in drawn if c["text"] == "q") == 5000
 
-    @pytest.mark.parametrize("mark", ["-", "\u00b7", "\u200b", "\u00ad", ".", "0"])
-    def test_cells_holding_a_single_mark_or_an_invisible_character_render(
-            self, project, mark):
+    @pytest.mark.parametrize("mark", ["-", "\u00b7", ".", "0"])
+    def test_cells_holding_a_single_mark_render(self, project, mark):
         project.brief(sections=table_of(["A", "B", "C"], [[mark, mark, "x"], ["y", mark, mark]]))
         project.build("--format", "pdf").assert_clean(0)
         assert "A B C" in text_of(pdf_file(project, "analytical"))
+
+    @pytest.mark.parametrize("mark", ["\u200b", "\u00ad"])
+    def test_a_cell_holding_only_an_invisible_character_is_refused_as_an_empty_one(
+            self, project, mark):
+        project.brief(sections=table_of(["A", "B", "C"], [[mark, "w", "x"]]))
+        project.build("--format", "pdf").assert_clean(
+            1, r"data/brief\.yaml:\d+:\d+: sections\[0\]\.tables\[0\]\.rows\[0\]\[0\]: found "
+               r"empty text")
 
     def test_a_word_too_long_for_any_page_in_a_narrow_column_names_its_table_row_and_column(
             self, project):
