@@ -187,8 +187,10 @@ def test_the_index_the_wrapper_and_the_problems_page_pass_axe(project, page):  #
 def test_the_index_lists_a_new_brief_by_itself(project, page):  # noqa: F811
     with preview(project) as running:
         page.goto(running.url)
+        page.wait_for_function("() => document.body.dataset.version !== undefined")
         shutil.copy(project / "data" / f"{SEED}.yaml", project / "data" / "another.yaml")
-        page.wait_for_selector("a[href='/brief/another/public/']", timeout=WAIT_MS)
+        running.wait_for("rendered", timeout=60)          # a loaded CI machine is slow
+        page.wait_for_selector("a[href='/brief/another/public/']", timeout=3 * WAIT_MS)
         running.stop()
 
 
