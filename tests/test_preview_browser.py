@@ -136,8 +136,9 @@ def test_an_open_page_of_a_removed_brief_says_so_and_leads_to_the_index(
         frame_shows(page, "Taiwan Contingency")
         (project / "data" / f"{SEED}.yaml").unlink()
         frame_shows(page, "no longer in the project")
-        assert page.get_by_role("status").inner_text() == \
-            "This brief or audience is no longer in the project."
+        page.wait_for_function(           # set once the frame's load event has run
+            "() => document.getElementById('status').textContent === "
+            "'This brief or audience is no longer in the project.'", timeout=WAIT_MS)
         page.frame_locator("#brief").get_by_role("link", name="Back to every brief").click()
         page.wait_for_url(running.url, timeout=WAIT_MS)
         code, stderr = running.stop()
