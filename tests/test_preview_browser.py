@@ -92,6 +92,13 @@ def frame_shows(page, text: str) -> None:  # noqa: F811 - the fixture's page, pa
         arg=text, timeout=WAIT_MS)
 
 
+def status_says(page, start: str) -> None:  # noqa: F811
+    """Wait until the status line starts with ``start`` (it is set on the frame's load
+    event, which may come after its text shows)."""
+    page.wait_for_function("start => document.getElementById('status').textContent"
+                           ".startsWith(start)", arg=start, timeout=WAIT_MS)
+
+
 def row_status(page) -> str:  # noqa: F811
     return page.evaluate(f"""() => [...{FRAME}.contentDocument.querySelectorAll('tr')]
         .map(row => row.innerText).find(text => text.includes('Satellite Intelligence'))""")
@@ -160,12 +167,12 @@ def test_a_broken_file_shows_its_located_problem_and_the_fix_brings_it_back(
         page.frame_locator("#brief").get_by_role("link", name="Show the last good "
                                                  "version").click()
         frame_shows(page, "Taiwan Contingency")
-        assert page.get_by_role("status").inner_text().startswith("Showing the last good")
+        status_says(page, "Showing the last good")
         data.write_text(good, encoding="utf-8")
         page.wait_for_function(f"() => {FRAME}.contentWindow.location.pathname.endsWith('/view')",
                                timeout=WAIT_MS)
         frame_shows(page, "Taiwan Contingency")
-        assert page.get_by_role("status").inner_text() == "Up to date."
+        status_says(page, "Up to date.")
         code, stderr = running.stop()
     assert code == 130 and "Traceback" not in stderr
 
