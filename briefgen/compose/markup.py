@@ -29,7 +29,7 @@ from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
-from ..data.characters import described, first_unsafe
+from ..data.characters import described, first_unsafe, line_and_column
 from ..data.richtext import LANGUAGE_PATTERN, URL_PATTERN
 from ..data.yamlsource import excerpt
 from ..errors import Location, MarkupError, Problem
@@ -114,9 +114,7 @@ def refuse_unsafe(markdown: str, origin: str) -> None:
     found = first_unsafe(markdown)
     if found is not None:
         offset, char = found
-        line = markdown.count("\n", 0, offset) + 1
-        column = offset - (markdown.rfind("\n", 0, offset) + 1) + 1
-        raise MarkupError(Problem(Location(origin, line, column), "",
+        raise MarkupError(Problem(Location(origin, *line_and_column(markdown, offset)), "",
                                   f"{described(char)} (the generated Markdown has it: a "
                                   "template's expression wrote it)"))
 

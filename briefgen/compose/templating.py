@@ -18,7 +18,7 @@ import jinja2
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
-from ..data.characters import described, first_unsafe
+from ..data.characters import described, first_unsafe, line_and_column
 from ..data.richtext import Rich, escape_markdown
 from ..errors import Location, Problem, TemplateError
 from ..files import read_bounded
@@ -131,10 +131,8 @@ def _read_template(path: Path, folder: Path) -> str:
                                           f"{failure.start}, expected UTF-8 text") from None
     found = first_unsafe(source, allowed="\r")       # a line may end in CR LF
     if found is not None:
-        offset, char = found
-        line = source.count("\n", 0, offset) + 1
-        column = offset - (source.rfind("\n", 0, offset) + 1) + 1
-        raise TemplateError.at(str(path), described(char), line=line, column=column)
+        line, column = line_and_column(source, found[0])
+        raise TemplateError.at(str(path), described(found[1]), line=line, column=column)
     return source
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+BIDI_RANGES = "\u202a-\u202e\u2066-\u2069"    # for character classes (addresses too)
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _NONCHARACTERS = "".join(f"{chr(plane * 0x10000 + 0xFFFE)}-{chr(plane * 0x10000 + 0xFFFF)}"
@@ -27,8 +28,7 @@ _UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f"           # controls but tab and newline
     "\ud800-\udfff"                          # surrogates
     "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"   # private use
-    "\ufdd0-\ufdef" + _NONCHARACTERS +
-    "\u202a-\u202e\u2066-\u2069]")           # embedding, override and isolate controls
+    "\ufdd0-\ufdef" + _NONCHARACTERS + BIDI_RANGES + "]")
 
 
 def first_unsafe(text: str, allowed: str = "") -> tuple[int, str] | None:
@@ -38,6 +38,11 @@ def first_unsafe(text: str, allowed: str = "") -> tuple[int, str] | None:
         if match.group() not in allowed:
             return match.start(), match.group()
     return None
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """Where ``offset`` falls in ``text``, both counted from 1."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def kind_of(char: str) -> str:

@@ -164,8 +164,8 @@ def _message(kind: str, error: dict) -> str:
     if kind in ("string_type", "model_type", "dict_type", "tuple_type", "list_type"):
         expected = {"string_type": "text", "model_type": "a mapping", "dict_type": "a mapping"}
         return f"found {found}, expected {expected.get(kind, 'a list')}"
-    if kind in ("unsafe_character", "bidi_control", "rich_text", "row_width", "duplicate_id", "too_large",
-                "too_wide", "reserved_name", "ambiguous_scalar") or \
+    if kind in ("unsafe_character", "bidi_control", "rich_text", "row_width", "duplicate_id",
+                "too_large", "too_wide", "reserved_name", "ambiguous_scalar") or \
             kind.startswith("unknown_"):
         return error["msg"]
     if kind == "value_error":

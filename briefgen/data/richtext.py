@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from pydantic_core import PydanticCustomError
 
-from .characters import described, first_unsafe, is_blank, kind_of
+from .characters import BIDI_RANGES, described, first_unsafe, is_blank, kind_of
 from .yamlsource import AmbiguousScalar, excerpt
 
 SEGMENT_KINDS = ("text", "em", "strong", "link")
@@ -38,8 +38,8 @@ RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "iw", "ji", "ks", "ps", "sd",
                            "yi"})
 # An address: http(s) with a host, or mailto; no space, quote, angle bracket, backslash
 # or bidi control.
-_URL_CHAR = r"[^\s<>\"'`\\" "\u202a-\u202e\u2066-\u2069" "]"
-_URL_HOST_START = r"[^\s<>\"'`\\/" "\u202a-\u202e\u2066-\u2069" "]"    # http:/// has no host
+_URL_CHAR = r"[^\s<>\"'`\\" + BIDI_RANGES + "]"
+_URL_HOST_START = r"[^\s<>\"'`\\/" + BIDI_RANGES + "]"    # http:/// has no host
 URL_PATTERN = re.compile(rf"^(https?://{_URL_HOST_START}{_URL_CHAR}*|mailto:{_URL_CHAR}+)$")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _WHITESPACE = re.compile(r"[\t\r\n]")

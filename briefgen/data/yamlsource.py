@@ -18,7 +18,7 @@ import yaml
 
 from ..errors import Location, Problem
 from . import yamlsyntax
-from .characters import described, first_unsafe
+from .characters import described, first_unsafe, line_and_column
 
 STANDARD_TAGS = {f"tag:yaml.org,2002:{name}" for name in
                  ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")}
@@ -115,8 +115,7 @@ def _too_deep(file: str, mark: yaml.Mark, path: Path, max_depth: int) -> Problem
 
 def _reader_problem(file: str, text: str, error) -> Problem:
     """A character YAML does not allow anywhere in a file, placed at its line and column."""
-    before = text[:error.position]
-    line, column = before.count("\n") + 1, error.position - (before.rfind("\n") + 1) + 1
+    line, column = line_and_column(text, error.position)
     code = error.character if isinstance(error.character, int) else ord(error.character)
     return Problem(Location(file, line, column), "",
                    f"found the control character U+{code:04X}, which YAML does not allow in a "
